@@ -1,0 +1,1 @@
+"""orchestra: an async, embeddable engine for the Amazon States Language."""

@@ -1,0 +1,1 @@
+"""Query code: JSONPath paths, payload templates and intrinsic functions (pure, no I/O)."""

@@ -1,0 +1,250 @@
+"""JSONPath paths and reference paths, compiled once.
+
+ASL evaluates paths the way Jayway JsonPath (AWS's Java implementation) does: a *definite* path
+(only names and indices) yields one value or fails; an *indefinite* path (wildcards, filters,
+slices, deep scan, unions) yields a list, possibly empty. Definite paths are compiled to a tuple
+of steps walked by a tight loop; indefinite ones are parsed once by jsonpath-ng.
+
+A path starts at one of three roots: ``$`` (the state's input), ``$$`` (the context object) or
+``$name`` (a workflow variable).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Literal
+
+Root = Literal["input", "context", "variable"]
+Step = str | int
+
+_NAME_STEP: Final = re.compile(r"\.([^.\[\]]+)")
+_BRACKET_STEP: Final = re.compile(r"\[\s*(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"|(-?\d+))\s*\]")
+_VARIABLE_ROOT: Final = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class PathSyntaxError(ValueError):
+    """A path's text is not valid JSONPath (or not a valid reference path)."""
+
+
+class PathNotFound(LookupError):
+    """A definite path did not resolve; ``message`` is Jayway's wording of why."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"Invalid path '{path}' : {message}")
+
+
+class PathApplyError(LookupError):
+    """A reference path could not be applied to write a value (ResultPath)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(message)
+
+
+def _normalized(steps: tuple[Step, ...]) -> str:
+    parts = ["$"]
+    for step in steps:
+        parts.append(f"[{step}]" if isinstance(step, int) else f"['{step}']")
+    return "".join(parts)
+
+
+def _parse_steps(text: str, start: int) -> tuple[Step, ...] | None:
+    """Steps of a definite path from ``start``, or None when the path is not definite."""
+    steps: list[Step] = []
+    pos = start
+    end = len(text)
+    while pos < end:
+        if text.startswith("..", pos):
+            return None
+        if text[pos] == ".":
+            match = _NAME_STEP.match(text, pos)
+            if match is None:
+                return None
+            name = match.group(1)
+            if name == "*" or "(" in name or "*" in name:
+                return None
+            steps.append(name)
+        elif text[pos] == "[":
+            match = _BRACKET_STEP.match(text, pos)
+            if match is None:
+                return None
+            single, double, index = match.groups()
+            if index is not None:
+                steps.append(int(index))
+            else:
+                raw = single if single is not None else double
+                assert raw is not None
+                steps.append(re.sub(r"\\(.)", r"\1", raw))
+        else:
+            return None
+        pos = match.end()
+    return tuple(steps)
+
+
+def _walk(steps: tuple[Step, ...], text: str) -> Callable[[Any], Any]:
+    if not steps:
+        return lambda data: data
+
+    last = len(steps) - 1
+
+    def walk(data: Any) -> Any:
+        for position, step in enumerate(steps):
+            if isinstance(step, str):
+                if type(data) is dict and step in data:
+                    data = data[step]
+                    continue
+                prefix = _normalized(steps[: position + 1])
+                if position == last:
+                    raise PathNotFound(text, f"No results for path: {prefix}")
+                raise PathNotFound(text, f"Missing property in path {prefix}")
+            if type(data) is list and -len(data) <= step < len(data):
+                data = data[step]
+                continue
+            prefix = _normalized(steps[: position + 1])
+            if type(data) is not list:
+                raise PathNotFound(
+                    text, f"Filter: [{step}] can only be applied to arrays. Current context is: {data}"
+                )
+            raise PathNotFound(text, f"Index out of bounds when evaluating path {prefix}")
+        return data
+
+    return walk
+
+
+def _jsonpath_ng_finder(text: str, expression: str) -> Callable[[Any], Any]:
+    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+    from jsonpath_ng.ext import parse
+
+    translated = re.sub(r"\.length\(\)$", ".`len`", expression)
+    try:
+        compiled = parse(translated)
+    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:  # noqa: BLE001 - the parser raises bare Exception for some inputs
+        raise PathSyntaxError(f"The value for the field must be a valid JSONPath: {text}") from exc
+
+    def find(data: Any) -> Any:
+        return [match.value for match in compiled.find(data)]
+
+    return find
+
+
+class Path:
+    """A compiled JSONPath: ``get(input, context, variables)`` returns its value.
+
+    Attributes:
+        text: the path as written.
+        root: ``"input"``, ``"context"`` or ``"variable"``.
+        variable: the variable's name when ``root == "variable"``.
+        definite: whether the path names a single node (then ``steps`` holds its steps).
+    """
+
+    __slots__ = ("_find", "definite", "root", "steps", "text", "variable")
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str) or not text.startswith("$"):
+            raise PathSyntaxError(f"The value for the field must be a valid JSONPath: {text}")
+        self.text = text
+        self.variable: str | None = None
+        if text.startswith("$$"):
+            self.root: Root = "context"
+            start = 2
+        elif (match := _VARIABLE_ROOT.match(text)) is not None:
+            self.root = "variable"
+            self.variable = match.group(1)
+            start = match.end()
+        else:
+            self.root = "input"
+            start = 1
+        steps = _parse_steps(text, start)
+        self.definite = steps is not None
+        self.steps: tuple[Step, ...] = steps or ()
+        if steps is not None:
+            self._find = _walk(steps, text)
+        else:
+            self._find = _jsonpath_ng_finder(text, "$" + text[start:])
+
+    def get(
+        self, data: Any, context: Any = None, variables: Mapping[str, Any] | None = None
+    ) -> Any:
+        """The value at this path.
+
+        Args:
+            data: the document ``$`` refers to.
+            context: the context object ``$$`` refers to.
+            variables: the workflow variables in scope.
+
+        Raises:
+            PathNotFound: a definite path did not resolve.
+        """
+        if self.root == "input":
+            return self._find(data)
+        if self.root == "context":
+            return self._find(context)
+        if variables is None or self.variable not in variables:
+            raise PathNotFound(self.text, f"Variable '{self.variable}' is not defined")
+        return self._find(variables[self.variable])
+
+    def __repr__(self) -> str:
+        return f"Path({self.text!r})"
+
+
+def compile_path(text: str) -> Path:
+    """Compile a Path (InputPath, OutputPath, ItemsPath, a Choice ``Variable``, ``.$`` values).
+
+    Raises:
+        PathSyntaxError: the text is not a valid path.
+    """
+    return Path(text)
+
+
+def compile_reference_path(text: str) -> Path:
+    """Compile a Reference Path: a definite path to a single node (ResultPath, ``...Path`` fields).
+
+    Raises:
+        PathSyntaxError: the text is not a valid reference path.
+    """
+    path = Path(text)
+    if not path.definite:
+        raise PathSyntaxError(f"The value for the field must be a valid ReferencePath: {text}")
+    return path
+
+
+def set_at(path: Path, data: Any, value: Any) -> Any:
+    """Return ``data`` with ``value`` placed at the reference path ``path`` (ResultPath).
+
+    Only the containers along the path are copied; everything else is shared, so the
+    caller's ``data`` is never mutated. Missing objects along the path are created.
+
+    Raises:
+        PathApplyError: a step of the path meets a value that is not an object.
+    """
+    steps = path.steps
+    if not steps:
+        return value
+    return _set(steps, 0, data, value, path.text)
+
+
+def _set(steps: tuple[Step, ...], position: int, node: Any, value: Any, text: str) -> Any:
+    step = steps[position]
+    last = position == len(steps) - 1
+    if isinstance(step, str):
+        if node is None:
+            node = {}
+        if type(node) is not dict:
+            raise PathApplyError(
+                text,
+                f"Unable to apply ResultPath '{text}' to input: step '{step}' does not refer to an object",
+            )
+        copy = dict(node)
+        copy[step] = value if last else _set(steps, position + 1, node.get(step), value, text)
+        return copy
+    if type(node) is not list or not -len(node) <= step < len(node):
+        raise PathApplyError(
+            text, f"Unable to apply ResultPath '{text}' to input: index [{step}] is out of range"
+        )
+    copy_list = list(node)
+    copy_list[step] = value if last else _set(steps, position + 1, node[step], value, text)
+    return copy_list
