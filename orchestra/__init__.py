@@ -1,1 +1,43 @@
-"""orchestra: an async, embeddable engine for the Amazon States Language."""
+"""orchestra: an async, embeddable engine for the Amazon States Language.
+
+Example:
+    >>> from orchestra import Engine, StateMachine, task
+"""
+
+from ._engine import Engine as Engine
+from ._execution import Execution as Execution
+from ._execution import ExecutionStatus as ExecutionStatus
+from ._history import HistoryEvent as HistoryEvent
+from ._machine import StateMachine as StateMachine
+from ._tasks import TaskContext as TaskContext
+from ._tasks import task as task
+from .errors import DefinitionError as DefinitionError
+from .errors import Diagnostic as Diagnostic
+from .errors import EngineError as EngineError
+from .errors import ExecutionAlreadyExists as ExecutionAlreadyExists
+from .errors import ExecutionDoesNotExist as ExecutionDoesNotExist
+from .errors import ExecutionError as ExecutionError
+from .errors import InvalidName as InvalidName
+from .errors import OrchestraError as OrchestraError
+from .errors import RegistrationError as RegistrationError
+from .errors import TaskFailed as TaskFailed
+
+__all__ = [
+    "DefinitionError",
+    "Diagnostic",
+    "Engine",
+    "EngineError",
+    "Execution",
+    "ExecutionAlreadyExists",
+    "ExecutionDoesNotExist",
+    "ExecutionError",
+    "ExecutionStatus",
+    "HistoryEvent",
+    "InvalidName",
+    "OrchestraError",
+    "RegistrationError",
+    "StateMachine",
+    "TaskContext",
+    "TaskFailed",
+    "task",
+]

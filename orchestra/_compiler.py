@@ -1,0 +1,96 @@
+"""Validated definition -> compiled :class:`Program`, collecting every problem on the way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._definition.validate import validate_definition
+from ._interpreter import Program
+from ._query.choice import Predicate, compile_rule
+from ._query.intrinsics import IntrinsicSyntaxError
+from ._query.paths import PathSyntaxError
+from ._query.templates import TemplateSyntaxError
+from ._states.base import State
+from ._states.choice import ChoiceState
+from ._states.pass_ import PassState
+from ._states.task import TaskState
+from ._states.terminal import FailState, SucceedState
+from ._states.wait import WaitState
+from .errors import DefinitionError, Diagnostic
+
+_SIMPLE: dict[str, Callable[[str, Mapping[str, Any]], State]] = {
+    "Pass": PassState,
+    "Task": TaskState,
+    "Wait": WaitState,
+    "Succeed": SucceedState,
+    "Fail": FailState,
+}
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def compile_definition(definition: Mapping[str, Any]) -> Program:
+    """Validate and compile a whole definition.
+
+    Raises:
+        DefinitionError: with every problem found.
+    """
+    diagnostics = list(validate_definition(definition))
+    if diagnostics:
+        raise DefinitionError(diagnostics)
+    program = _compile_program(definition, "", diagnostics)
+    if diagnostics:
+        raise DefinitionError(diagnostics)
+    return program
+
+
+def _compile_program(
+    definition: Mapping[str, Any], pointer: str, diagnostics: list[Diagnostic]
+) -> Program:
+    states: dict[str, State] = {}
+    for name, body in definition["States"].items():
+        state_pointer = f"{pointer}/States/{_escape(name)}"
+        compiled = _compile_state(name, body, state_pointer, diagnostics)
+        if compiled is not None:
+            states[name] = compiled
+    return Program(start_at=definition["StartAt"], states=states)
+
+
+def _compile_state(
+    name: str, body: Mapping[str, Any], pointer: str, diagnostics: list[Diagnostic]
+) -> State | None:
+    kind = body["Type"]
+    try:
+        if kind == "Choice":
+            return _compile_choice(name, body, pointer, diagnostics)
+        factory = _SIMPLE.get(kind)
+        if factory is None:
+            diagnostics.append(
+                Diagnostic(
+                    "UNSUPPORTED_STATE_TYPE",
+                    f"{pointer}/Type",
+                    f"State '{name}': the {kind} state type is not supported yet",
+                )
+            )
+            return None
+        return factory(name, body)
+    except (PathSyntaxError, TemplateSyntaxError, IntrinsicSyntaxError) as exc:
+        diagnostics.append(Diagnostic("SCHEMA_VALIDATION_FAILED", pointer, f"State '{name}': {exc}"))
+        return None
+
+
+def _compile_choice(
+    name: str, body: Mapping[str, Any], pointer: str, diagnostics: list[Diagnostic]
+) -> State | None:
+    rules: list[tuple[Predicate, str]] = []
+    before = len(diagnostics)
+    for index, rule in enumerate(body.get("Choices", ())):
+        predicate = compile_rule(rule, f"{pointer}/Choices/{index}", diagnostics)
+        if predicate is not None:
+            rules.append((predicate, rule["Next"]))
+    if len(diagnostics) != before:
+        return None
+    return ChoiceState(name, body, rules)

@@ -1,0 +1,113 @@
+"""Execution: one run of a state machine, as the caller sees it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ._history import History
+from .errors import ExecutionError
+
+if TYPE_CHECKING:
+    from ._machine import StateMachine
+
+
+class ExecutionStatus(enum.StrEnum):
+    """An execution's status, as AWS names it."""
+
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    ABORTED = "ABORTED"
+
+
+class Execution:
+    """One run of a state machine.
+
+    Attributes:
+        name: the execution's name.
+        arn: its ARN (``arn:aws:states:{region}:{account}:execution:{machine}:{name}``).
+        machine: the StateMachine it runs.
+        input: its input.
+        status: RUNNING until it closes, then SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
+        output: the final output once SUCCEEDED.
+        error, cause: why it did not succeed.
+        start_date, stop_date: when it started and closed (the engine's clock).
+        parent: the execution that started this one, if any.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        arn: str,
+        machine: StateMachine,
+        input: Any,  # noqa: A002 - AWS's own field name
+        start_date: datetime,
+        parent: Execution | None = None,
+    ) -> None:
+        self.name = name
+        self.arn = arn
+        self.machine = machine
+        self.input = input
+        self.start_date = start_date
+        self.stop_date: datetime | None = None
+        self.status = ExecutionStatus.RUNNING
+        self.output: Any = None
+        self.error: str | None = None
+        self.cause: str | None = None
+        self.parent = parent
+        self.history = History()
+        self._closed = anyio.Event()
+
+    @property
+    def root(self) -> Execution:
+        """The execution at the top of this one's family (itself when it has no parent)."""
+        execution = self
+        while execution.parent is not None:
+            execution = execution.parent
+        return execution
+
+    @property
+    def done(self) -> bool:
+        """Whether the execution has closed."""
+        return self.status is not ExecutionStatus.RUNNING
+
+    async def wait(self) -> Execution:
+        """Wait until the execution closes; return it."""
+        await self._closed.wait()
+        return self
+
+    async def result(self) -> Any:
+        """Wait for the execution and return its output.
+
+        Raises:
+            ExecutionError: the execution failed, timed out or was aborted.
+        """
+        await self.wait()
+        if self.status is not ExecutionStatus.SUCCEEDED:
+            raise ExecutionError(self.status.value, self.error, self.cause)
+        return self.output
+
+    def _close(
+        self,
+        status: ExecutionStatus,
+        stop_date: datetime,
+        *,
+        output: Any = None,
+        error: str | None = None,
+        cause: str | None = None,
+    ) -> None:
+        self.status = status
+        self.output = output
+        self.error = error
+        self.cause = cause
+        self.stop_date = stop_date
+        self._closed.set()
+
+    def __repr__(self) -> str:
+        return f"Execution(name={self.name!r}, machine={self.machine.name!r}, status={self.status.value})"

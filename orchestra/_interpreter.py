@@ -1,0 +1,52 @@
+"""The interpreter loop: enter a state, run it, record it, follow its transition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from anyio.lowlevel import checkpoint
+
+from ._runtime import Run, Visit
+from ._states.base import State
+
+# Yield to the event loop every so many transitions: a long loop of instant states must stay
+# cancellable and must not starve other executions, but a checkpoint per state costs time.
+_CHECKPOINT_EVERY: Final = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A compiled state graph: a machine's top level, a Parallel branch or a Map processor."""
+
+    start_at: str
+    states: Mapping[str, State]
+
+
+async def run_program(program: Program, data: Any, run: Run) -> Any:
+    """Run ``program`` on ``data`` to its end; return the final output.
+
+    Raises:
+        StateFailed: a state failed and nothing caught it.
+    """
+    states = program.states
+    state = states[program.start_at]
+    history = run.history
+    now = run.clock.now
+    transitions = 0
+    while True:
+        entered_time = now()
+        entered_id = history.add(
+            state.entered_event, entered_time, {"name": state.name, "input": data}
+        )
+        output, next_name = await state.run(data, Visit(run, state.name, entered_id, entered_time))
+        if state.exited_event is not None:
+            history.add(state.exited_event, now(), {"name": state.name, "output": output})
+        if next_name is None:
+            return output
+        state = states[next_name]
+        data = output
+        transitions += 1
+        if transitions % _CHECKPOINT_EVERY == 0:
+            await checkpoint()

@@ -1,0 +1,135 @@
+"""Calling a task function: async or in a worker thread, under a timeout and a heartbeat.
+
+Everything the call starts ends before ``invoke_task`` returns: a timed-out async task is
+cancelled; a sync task in a worker thread sees ``ctx.cancelled`` become true and is waited for,
+since a thread cannot be killed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from . import errors
+from ._runtime import Run
+from ._tasks import TaskContext, TaskSpec
+from .errors import TaskFailed
+
+
+@dataclass(slots=True)
+class Invocation:
+    """One call of a task."""
+
+    spec: TaskSpec
+    payload: Any
+    run: Run
+    state_name: str
+    retry_count: int
+    timeout: float | None
+    heartbeat: float | None
+    task_token: str | None = None
+
+
+@dataclass(slots=True)
+class CallOutcome:
+    """What came of a call: a result, a failure ``(error, cause)``, or a timeout error name."""
+
+    result: Any = None
+    failure: tuple[str, str | None] | None = None
+    timed_out: str | None = None
+
+
+async def invoke_task(invocation: Invocation) -> CallOutcome:
+    """Call the task once; never raises for the task's own failures."""
+    run = invocation.run
+    clock = run.clock
+    beats: list[anyio.Event] = [anyio.Event()]
+
+    def heartbeat() -> None:
+        beats[0].set()
+
+    context = TaskContext(
+        execution_name=run.execution_name,
+        execution_arn=run.execution_arn,
+        root_execution_name=run.root_execution_name,
+        state_name=invocation.state_name,
+        retry_count=invocation.retry_count,
+        task_token=invocation.task_token,
+        heartbeat=heartbeat,
+        sleep=clock.sleep,
+    )
+    outcome = CallOutcome()
+    heartbeat_missed = False
+
+    async def watch_heartbeat(seconds: float, scope: anyio.CancelScope) -> None:
+        nonlocal heartbeat_missed
+        while True:
+            with clock.timeout(seconds) as timer:
+                await beats[0].wait()
+            if timer.cancelled_caught:
+                heartbeat_missed = True
+                scope.cancel()
+                return
+            beats[0] = anyio.Event()
+
+    with clock.timeout(invocation.timeout) as deadline:
+        async with anyio.create_task_group() as group:
+            if invocation.heartbeat is not None:
+                group.start_soon(watch_heartbeat, invocation.heartbeat, group.cancel_scope)
+            await _call(invocation.spec, invocation.payload, context, run, outcome)
+            group.cancel_scope.cancel()
+    if heartbeat_missed:
+        return CallOutcome(timed_out=errors.HEARTBEAT_TIMEOUT)
+    if deadline.cancelled_caught:
+        return CallOutcome(timed_out=errors.TIMEOUT)
+    return outcome
+
+
+async def _call(
+    spec: TaskSpec, payload: Any, context: TaskContext, run: Run, outcome: CallOutcome
+) -> None:
+    try:
+        if spec.is_async:
+            if spec.takes_context:
+                outcome.result = await spec.fn(payload, context)
+            else:
+                outcome.result = await spec.fn(payload)
+        else:
+            outcome.result = await _call_in_thread(spec, payload, context, run)
+    except TaskFailed as exc:
+        outcome.failure = (exc.error, exc.cause)
+    except Exception as exc:  # noqa: BLE001 - the task boundary: any task error is a failure value
+        outcome.failure = (type(exc).__name__, str(exc))
+
+
+async def _call_in_thread(spec: TaskSpec, payload: Any, context: TaskContext, run: Run) -> Any:
+    async def flag_cancellation() -> None:
+        try:
+            await anyio.sleep_forever()
+        finally:
+            context._cancelled = True
+
+    def call() -> Any:
+        if spec.takes_context:
+            return spec.fn(payload, context)
+        return spec.fn(payload)
+
+    # The thread's exception is kept out of the task group, which would wrap it in a group.
+    raised: Exception | None = None
+    async with anyio.create_task_group() as group:
+        group.start_soon(flag_cancellation)
+        try:
+            # Not abandoned on cancellation: the thread is waited for so nothing outlives us.
+            result = await anyio.to_thread.run_sync(
+                call, limiter=run.thread_limiter, abandon_on_cancel=False
+            )
+        except Exception as exc:  # noqa: BLE001 - re-raised below, outside the group
+            raised = exc
+        finally:
+            group.cancel_scope.cancel()
+    if raised is not None:
+        raise raised
+    return result

@@ -1,0 +1,125 @@
+"""What running states share: the per-execution runtime, a state visit, and failures.
+
+States are compiled once and shared by every execution; everything that belongs to one run
+(history, clock, random source, the context object's parts) lives in :class:`Run`, and
+everything that belongs to one entry into a state lives in :class:`Visit`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ._history import History, iso_timestamp
+from ._query.failures import QueryFailure
+
+if TYPE_CHECKING:
+    from ._clock import Clock
+    from ._tasks import TaskRegistry
+
+
+class StateFailed(Exception):  # noqa: N818 - a control-flow signal, not an error class
+    """A state failed with an ASL error and cause (the engine's failure value, in flight)."""
+
+    def __init__(self, error: str | None, cause: str | None) -> None:
+        self.error = error
+        self.cause = cause
+        super().__init__(error, cause)
+
+
+class Settings(Protocol):
+    """Engine-wide settings a run reads."""
+
+    account: str
+    region: str
+    payload_limit: int
+
+
+@dataclass(slots=True)
+class Run:
+    """One execution's runtime, shared by every state it visits."""
+
+    history: History
+    clock: Clock
+    rng: random.Random
+    tasks: TaskRegistry
+    settings: Settings
+    execution_context: dict[str, Any]
+    state_machine_context: dict[str, Any]
+    execution_name: str
+    execution_arn: str
+    root_execution_name: str
+    thread_limiter: Any
+    warned: set[str] = field(default_factory=set)
+
+    def context(self, visit: Visit) -> dict[str, Any]:
+        """The context object ``$$`` as seen from a state visit."""
+        state: dict[str, Any] = {"Name": visit.state_name, "EnteredTime": visit.entered_iso}
+        if visit.retry_count is not None:
+            state["RetryCount"] = visit.retry_count
+        return {
+            "Execution": self.execution_context,
+            "StateMachine": self.state_machine_context,
+            "State": state,
+        }
+
+
+class Visit:
+    """One entry into a state: when, under which event id, with which variables."""
+
+    __slots__ = (
+        "_context",
+        "entered_id",
+        "entered_time",
+        "retry_count",
+        "run",
+        "state_name",
+        "variables",
+    )
+
+    def __init__(
+        self,
+        run: Run,
+        state_name: str,
+        entered_id: int,
+        entered_time: datetime,
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.run = run
+        self.state_name = state_name
+        self.entered_id = entered_id
+        self.entered_time = entered_time
+        self.variables = variables
+        self.retry_count: int | None = None
+        self._context: dict[str, Any] | None = None
+
+    def set_retry_count(self, count: int) -> None:
+        """Enter a new attempt of a Task: ``$$.State.RetryCount`` changes."""
+        self.retry_count = count
+        self._context = None
+
+    @property
+    def entered_iso(self) -> str:
+        """``$$.State.EnteredTime``."""
+        return iso_timestamp(self.entered_time)
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """The context object for this visit, built on first use."""
+        if self._context is None:
+            self._context = self.run.context(self)
+        return self._context
+
+    def fail(self, failure: QueryFailure) -> StateFailed:
+        """A QueryFailure as a state failure, with AWS's cause prefix."""
+        return StateFailed(failure.error, self.prefix(failure.cause))
+
+    def prefix(self, cause: str) -> str:
+        """AWS's cause text for an error the engine raised in this state."""
+        return (
+            f"An error occurred while executing the state '{self.state_name}' "
+            f"(entered at the event id #{self.entered_id}). {cause}"
+        )

@@ -1,0 +1,1 @@
+"""One module per state type: its compile step and its ``run``."""

@@ -1,0 +1,86 @@
+"""What every compiled state has, and Retry/Catch around a state's work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from .._dataflow import Merger, Selector, compile_result_path, compile_selector, error_output
+from .._retry import Catcher, ErrorMatcher, RetryState, compile_retriers, find_catcher
+from .._runtime import StateFailed, Visit
+
+Outcome = tuple[Any, str | None]
+
+
+class State:
+    """A compiled state. ``run`` returns ``(output, next state name or None at the end)``.
+
+    Raises ``StateFailed`` when the state fails and nothing catches the failure.
+    """
+
+    __slots__ = ("definition", "end", "entered_event", "exited_event", "input_path", "name", "next", "output_path", "type")
+
+    def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
+        self.name = name
+        self.definition = definition
+        self.type: str = definition["Type"]
+        self.next: str | None = definition.get("Next")
+        self.end: bool = bool(definition.get("End", False))
+        self.entered_event = f"{self.type}StateEntered"
+        self.exited_event: str | None = f"{self.type}StateExited"
+        self.input_path: Selector | None = compile_selector(definition, "InputPath")
+        self.output_path: Selector | None = compile_selector(definition, "OutputPath")
+
+    async def run(self, data: Any, visit: Visit) -> Outcome:
+        """Run the state on its raw input."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+class Recovering(State):
+    """A state with Retry and Catch (Task, Parallel, Map)."""
+
+    __slots__ = ("catchers", "retriers")
+
+    def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
+        super().__init__(name, definition)
+        self.retriers = compile_retriers(definition.get("Retry"))
+        self.catchers = tuple(
+            Catcher(
+                matcher=ErrorMatcher(frozenset(rule["ErrorEquals"])),
+                next=rule["Next"],
+                result_path=compile_result_path(rule),
+            )
+            for rule in definition.get("Catch") or ()
+        )
+
+    async def recover(
+        self,
+        data: Any,
+        visit: Visit,
+        attempt: Callable[[int], Awaitable[Outcome]],
+    ) -> Outcome:
+        """Run ``attempt(retry_count)`` under this state's Retry and Catch rules."""
+        retry = RetryState(self.retriers) if self.retriers else None
+        run = visit.run
+        while True:
+            try:
+                return await attempt(retry.total if retry is not None else 0)
+            except StateFailed as failure:
+                if retry is not None:
+                    delay = retry.next_delay(failure.error, run.rng)
+                    if delay is not None:
+                        await run.clock.sleep(delay)
+                        continue
+                catcher = find_catcher(self.catchers, failure.error)
+                if catcher is None:
+                    raise
+                return self._caught(catcher, data, visit, failure)
+
+    def _caught(self, catcher: Catcher, data: Any, visit: Visit, failure: StateFailed) -> Outcome:
+        result = error_output(failure.error, failure.cause)
+        merge: Merger | None = catcher.result_path
+        output = result if merge is None else merge(data, result, visit)
+        return output, catcher.next

@@ -1,0 +1,46 @@
+"""The Choice state: the first matching rule picks the next state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import errors
+from .._query.choice import ChoiceRuntimeError, Predicate
+from .._query.failures import QueryFailure
+from .._runtime import Visit
+from .base import Outcome, State
+
+
+class ChoiceState(State):
+    """``Type: Choice`` (rules compiled by the definition compiler)."""
+
+    __slots__ = ("default", "rules")
+
+    def __init__(
+        self, name: str, definition: Mapping[str, Any], rules: list[tuple[Predicate, str]]
+    ) -> None:
+        super().__init__(name, definition)
+        self.rules = rules
+        self.default: str | None = definition.get("Default")
+
+    async def run(self, data: Any, visit: Visit) -> Outcome:
+        """Pick the next state."""
+        effective = data if self.input_path is None else self.input_path(data, visit)
+        target = self.default
+        try:
+            for predicate, next_state in self.rules:
+                if predicate(effective, visit.context, visit.variables):
+                    target = next_state
+                    break
+        except ChoiceRuntimeError as exc:
+            raise visit.fail(QueryFailure(exc.error, exc.cause)) from None
+        if target is None:
+            raise visit.fail(
+                QueryFailure(
+                    errors.NO_CHOICE_MATCHED,
+                    "No Matches!",
+                )
+            )
+        output = effective if self.output_path is None else self.output_path(effective, visit)
+        return output, target

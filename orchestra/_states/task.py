@@ -1,0 +1,205 @@
+"""The Task state: call a bound Python task, with timeouts, heartbeats, Retry and Catch."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from .. import errors
+from .._dataflow import compile_payload, compile_result_path
+from .._invoke import Invocation, invoke_task
+from .._query.failures import QueryFailure
+from .._query.paths import PathNotFound, compile_path
+from .._runtime import Run, StateFailed, Visit
+from .._tasks import Target, TaskSpec, lambda_function_arn, target_of
+from .base import Outcome, Recovering
+
+_NOT_FOUND: Final = (
+    "Function not found: {arn}:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: "
+    "ResourceNotFoundException; Request ID: {request}; Proxy: null)"
+)
+
+
+class TaskState(Recovering):
+    """``Type: Task``."""
+
+    __slots__ = ("heartbeat", "parameters", "result_path", "result_selector", "target", "timeout")
+
+    def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
+        super().__init__(name, definition)
+        self.target: Target = target_of(definition["Resource"])
+        self.parameters = compile_payload(definition, "Parameters")
+        self.result_selector = compile_payload(definition, "ResultSelector")
+        self.result_path = compile_result_path(definition)
+        self.timeout = _compile_seconds(definition, "TimeoutSeconds")
+        self.heartbeat = _compile_seconds(definition, "HeartbeatSeconds")
+
+    async def run(self, data: Any, visit: Visit) -> Outcome:
+        """Call the task (retrying and catching as configured) and shape its result."""
+        effective = data if self.input_path is None else self.input_path(data, visit)
+
+        async def attempt(retry_count: int) -> Outcome:
+            visit.set_retry_count(retry_count)
+            result = await self._attempt(effective, visit, retry_count)
+            if self.result_selector is not None:
+                result = self.result_selector(result, visit)
+            output = result if self.result_path is None else self.result_path(data, result, visit)
+            if self.output_path is not None:
+                output = self.output_path(output, visit)
+            return output, self.next
+
+        return await self.recover(data, visit, attempt)
+
+    async def _attempt(self, effective: Any, visit: Visit, retry_count: int) -> Any:
+        run = visit.run
+        target = self.target
+        parameters = effective if self.parameters is None else self.parameters(effective, visit)
+        timeout = self.timeout(effective, visit) if self.timeout is not None else None
+        heartbeat = self.heartbeat(effective, visit) if self.heartbeat is not None else None
+
+        spec, payload, function_arn = self._bind(run, parameters)
+        is_lambda = target.kind == "lambda"
+        prefix = "LambdaFunction" if is_lambda else "Task"
+        base = {} if is_lambda else {"resourceType": target.resource_type, "resource": target.resource_name}
+        if is_lambda:
+            scheduled: dict[str, Any] = {"resource": target.resource, "input": parameters}
+        else:
+            scheduled = {**base, "region": run.settings.region, "parameters": parameters}
+        if timeout is not None:
+            scheduled["timeoutInSeconds"] = int(timeout)
+        if heartbeat is not None and not is_lambda:
+            scheduled["heartbeatInSeconds"] = int(heartbeat)
+        now = run.clock.now
+        run.history.add(f"{prefix}Scheduled", now(), scheduled)
+        run.history.add(f"{prefix}Started", now(), base or None)
+
+        if spec is None:
+            failure = self._unbound(run, function_arn)
+            run.history.add(f"{prefix}Failed", now(), {**base, "error": failure.error, "cause": failure.cause})
+            raise failure
+
+        invocation = Invocation(
+            spec=spec,
+            payload=payload,
+            run=run,
+            state_name=self.name,
+            retry_count=retry_count,
+            timeout=timeout,
+            heartbeat=heartbeat,
+        )
+        outcome = await invoke_task(invocation)
+        if outcome.timed_out is not None:
+            run.history.add(
+                f"{prefix}TimedOut", now(), {**base, "error": outcome.timed_out, "cause": None}
+            )
+            raise StateFailed(outcome.timed_out, None)
+        if outcome.failure is not None:
+            error, cause = outcome.failure
+            run.history.add(f"{prefix}Failed", now(), {**base, "error": error, "cause": cause})
+            raise StateFailed(error, cause)
+        result = self._check_size(run, outcome.result, visit)
+        if target.kind == "lambda_invoke":
+            result = _lambda_envelope(result, run)
+        run.history.add(f"{prefix}Succeeded", now(), {**base, "output": result})
+        return result
+
+    def _bind(self, run: Run, parameters: Any) -> tuple[TaskSpec | None, Any, str | None]:
+        """The task to call, the payload it gets, and the Lambda ARN it stands for."""
+        target = self.target
+        if target.kind == "lambda_invoke":
+            function = parameters.get("FunctionName") if isinstance(parameters, dict) else None
+            if not isinstance(function, str):
+                return None, None, None
+            arn = lambda_function_arn(function, run.settings.region, run.settings.account)
+            payload = parameters.get("Payload", {})
+            return run.tasks.for_function(function), payload, arn
+        if target.kind == "lambda":
+            return run.tasks.for_resource(target.resource), parameters, target.resource
+        return run.tasks.for_resource(target.resource), parameters, None
+
+    def _unbound(self, run: Run, function_arn: str | None) -> StateFailed:
+        if self.target.kind in ("lambda", "lambda_invoke") and function_arn is not None:
+            request = uuid.UUID(int=run.rng.getrandbits(128), version=4)
+            arn = function_arn.rsplit(":", 1)[0] if function_arn.count(":") > 6 else function_arn
+            return StateFailed(
+                "Lambda.ResourceNotFoundException", _NOT_FOUND.format(arn=arn, request=request)
+            )
+        return StateFailed(
+            errors.TASK_FAILED,
+            f"No task is bound to the resource '{self.target.resource}' (state '{self.name}')",
+        )
+
+    def _check_size(self, run: Run, result: Any, visit: Visit) -> Any:
+        try:
+            text = json.dumps(result, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            raise StateFailed(
+                "Runtime.MarshalError", f"Unable to marshal response: {exc}"
+            ) from None
+        limit = run.settings.payload_limit
+        if len(text) * 4 > limit and len(text.encode()) > limit:
+            raise StateFailed(
+                errors.DATA_LIMIT_EXCEEDED,
+                f"The state/task '{self.name}' returned a result with a size exceeding the "
+                "maximum number of bytes service limit.",
+            )
+        return json.loads(text)
+
+
+def _lambda_envelope(payload: Any, run: Run) -> dict[str, Any]:
+    request_id = str(uuid.UUID(int=run.rng.getrandbits(128), version=4))
+    return {
+        "ExecutedVersion": "$LATEST",
+        "Payload": payload,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {
+                "X-Amz-Executed-Version": ["$LATEST"],
+                "x-amzn-Remapped-Content-Length": ["0"],
+                "Connection": ["keep-alive"],
+                "x-amzn-RequestId": [request_id],
+                "Content-Type": ["application/json"],
+            },
+            "HttpHeaders": {
+                "Connection": "keep-alive",
+                "Content-Type": "application/json",
+                "X-Amz-Executed-Version": "$LATEST",
+                "x-amzn-Remapped-Content-Length": "0",
+                "x-amzn-RequestId": request_id,
+            },
+            "HttpStatusCode": 200,
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+        "StatusCode": 200,
+    }
+
+
+def _compile_seconds(
+    definition: Mapping[str, Any], field: str
+) -> Callable[[Any, Visit], float] | None:
+    """TimeoutSeconds(Path) / HeartbeatSeconds(Path)."""
+    if field in definition:
+        seconds = float(definition[field])
+        return lambda data, visit: seconds
+    path_field = f"{field}Path"
+    if path_field not in definition:
+        return None
+    path = compile_path(definition[path_field])
+
+    def read(data: Any, visit: Visit) -> float:
+        try:
+            value = path.get(data, visit.context, visit.variables)
+        except PathNotFound as exc:
+            raise visit.fail(QueryFailure(errors.RUNTIME, str(exc))) from None
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise visit.fail(
+                QueryFailure(
+                    errors.RUNTIME,
+                    f"The {path_field} field refers to value \"{value}\" which is not a valid positive integer: {path.text}",
+                )
+            )
+        return float(value)
+
+    return read
+

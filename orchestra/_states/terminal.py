@@ -1,0 +1,80 @@
+"""Succeed and Fail: the states that end a run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .. import errors
+from .._query.failures import QueryFailure, to_json
+from .._query.intrinsics import IntrinsicError, compile_intrinsic, is_intrinsic
+from .._query.paths import PathNotFound, compile_path
+from .._runtime import StateFailed, Visit
+from .base import Outcome, State
+
+
+class SucceedState(State):
+    """``Type: Succeed``: ends the run (or branch) successfully."""
+
+    __slots__ = ()
+
+    async def run(self, data: Any, visit: Visit) -> Outcome:
+        """Pass the (filtered) input on as the final output."""
+        output = data if self.input_path is None else self.input_path(data, visit)
+        if self.output_path is not None:
+            output = self.output_path(output, visit)
+        return output, None
+
+
+def _compile_text(definition: Mapping[str, Any], field: str) -> Callable[[Any, Visit], Any]:
+    """Error/ErrorPath or Cause/CausePath as one reader."""
+    constant = definition.get(field)
+    path_field = f"{field}Path"
+    text = definition.get(path_field)
+    if text is None:
+        return lambda data, visit: constant
+    if is_intrinsic(text):
+        intrinsic = compile_intrinsic(text)
+
+        def call(data: Any, visit: Visit) -> Any:
+            try:
+                return intrinsic.evaluate(data, visit.context, visit.variables, visit.run.rng)
+            except IntrinsicError as exc:
+                raise visit.fail(QueryFailure(exc.error, exc.cause)) from None
+
+        return call
+    path = compile_path(text)
+
+    def read(data: Any, visit: Visit) -> Any:
+        try:
+            return path.get(data, visit.context, visit.variables)
+        except PathNotFound:
+            raise visit.fail(
+                QueryFailure(
+                    errors.RUNTIME,
+                    f"The JSONPath '{text}' specified for the field '{path_field}' could not be found in the input '{to_json(data)}'",
+                )
+            ) from None
+
+    return read
+
+
+class FailState(State):
+    """``Type: Fail``: ends the run with an error and a cause."""
+
+    __slots__ = ("cause", "error")
+
+    def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
+        super().__init__(name, definition)
+        self.exited_event = None
+        self.error = _compile_text(definition, "Error")
+        self.cause = _compile_text(definition, "Cause")
+
+    async def run(self, data: Any, visit: Visit) -> Outcome:
+        """Fail with the configured error and cause."""
+        error = self.error(data, visit)
+        cause = self.cause(data, visit)
+        raise StateFailed(
+            error if error is None or isinstance(error, str) else to_json(error),
+            cause if cause is None or isinstance(cause, str) else to_json(cause),
+        )

@@ -1,0 +1,133 @@
+"""The Wait state: Seconds, SecondsPath, Timestamp or TimestampPath, on the engine's clock."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from .. import errors
+from .._query.failures import QueryFailure, to_json
+from .._query.paths import PathNotFound, compile_path
+from .._runtime import Visit
+from .base import Outcome, State
+
+# AWS refuses a delay that does not fit a signed 32-bit number of seconds.
+MAX_DELAY_SECONDS: Final = 2**31 - 1
+_TIMESTAMP: Final = re.compile(
+    r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})", re.IGNORECASE
+)
+
+
+def parse_timestamp(text: Any) -> datetime | None:
+    """An ISO-8601 extended offset date-time as AWS accepts it, or None."""
+    if not isinstance(text, str):
+        return None
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        return None
+    date, time, fraction, offset = match.groups()
+    micros = (fraction or "").ljust(6, "0")[:6]
+    zone = "+00:00" if offset.upper() == "Z" else offset
+    try:
+        return datetime.fromisoformat(f"{date}T{time}.{micros}{zone}")
+    except ValueError:
+        return None
+
+
+class WaitState(State):
+    """``Type: Wait``."""
+
+    __slots__ = ("_delay",)
+
+    def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
+        super().__init__(name, definition)
+        self._delay = self._compile_delay(definition)
+
+    @staticmethod
+    def _compile_delay(definition: Mapping[str, Any]) -> Callable[[Any, Visit], float]:
+        if "Seconds" in definition:
+            seconds = definition["Seconds"]
+            return lambda data, visit: float(seconds)
+        if "Timestamp" in definition:
+            moment = parse_timestamp(definition["Timestamp"])
+            assert moment is not None, "validated at definition time"
+            return lambda data, visit: (moment - visit.run.clock.now()).total_seconds()
+        if "SecondsPath" in definition:
+            return _seconds_from_path(definition["SecondsPath"])
+        return _timestamp_from_path(definition["TimestampPath"])
+
+    async def run(self, data: Any, visit: Visit) -> Outcome:
+        """Wait, then pass the (filtered) input on."""
+        effective = data if self.input_path is None else self.input_path(data, visit)
+        delay = self._delay(effective, visit)
+        if delay > MAX_DELAY_SECONDS:
+            raise visit.fail(QueryFailure(errors.RUNTIME, "Wait state delay is too long."))
+        if delay > 0:
+            await visit.run.clock.sleep(delay)
+        output = effective if self.output_path is None else self.output_path(effective, visit)
+        return output, self.next
+
+
+def _seconds_from_path(text: str) -> Callable[[Any, Visit], float]:
+    path = compile_path(text)
+
+    def delay(data: Any, visit: Visit) -> float:
+        try:
+            value = path.get(data, visit.context, visit.variables)
+        except PathNotFound:
+            raise visit.fail(
+                QueryFailure(
+                    errors.RUNTIME,
+                    f"The SecondsPath parameter does not reference an input value: {text}",
+                )
+            ) from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise visit.fail(
+                QueryFailure(
+                    errors.RUNTIME,
+                    f"The SecondsPath parameter cannot be parsed as a long value: {text} == {_show(value)}",
+                )
+            )
+        if value < 0:
+            raise visit.fail(
+                QueryFailure(
+                    errors.RUNTIME,
+                    f"The SecondsPath parameter references a negative value: {text} == {value}",
+                )
+            )
+        return float(value)
+
+    return delay
+
+
+def _timestamp_from_path(text: str) -> Callable[[Any, Visit], float]:
+    path = compile_path(text)
+
+    def delay(data: Any, visit: Visit) -> float:
+        try:
+            value = path.get(data, visit.context, visit.variables)
+        except PathNotFound:
+            raise visit.fail(
+                QueryFailure(
+                    errors.RUNTIME,
+                    f"The TimestampPath parameter does not reference an input value: {text}",
+                )
+            ) from None
+        moment = parse_timestamp(value)
+        if moment is None:
+            raise visit.fail(
+                QueryFailure(
+                    errors.RUNTIME,
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                    f"offset date-time format string: {text} == {_show(value)}",
+                )
+            )
+        return (moment - visit.run.clock.now()).total_seconds()
+
+    return delay
+
+
+def _show(value: Any) -> str:
+    return value if isinstance(value, str) else to_json(value)
