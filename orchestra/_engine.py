@@ -131,7 +131,13 @@ class Engine:
             name = str(uuid.uuid4())
         _check_name(name)
         machine_arn = machine.arn(self.region, self.account)
-        arn = f"arn:aws:states:{self.region}:{self.account}:execution:{machine.name}:{name}"
+        if machine.type == "EXPRESS":
+            arn = (
+                f"arn:aws:states:{self.region}:{self.account}:express:{machine.name}:{name}:"
+                f"{uuid.uuid4()}"
+            )
+        else:
+            arn = f"arn:aws:states:{self.region}:{self.account}:execution:{machine.name}:{name}"
         existing = self._executions.get(arn)
         if existing is not None:
             if existing.status is ExecutionStatus.RUNNING and json.dumps(existing.input) == json.dumps(input):
@@ -155,14 +161,7 @@ class Engine:
             rng=random.Random(self._seed.getrandbits(64)),
             tasks=self._tasks,
             settings=self,
-            execution_context={
-                "Id": arn,
-                "Input": execution.input,
-                "StartTime": iso_timestamp(execution.start_date),
-                "Name": name,
-                "RoleArn": role_arn,
-                "RedriveCount": 0,
-            },
+            execution_context=_execution_context(execution, role_arn),
             state_machine_context={"Id": machine_arn, "Name": machine.name},
             execution_name=name,
             execution_arn=arn,
@@ -258,6 +257,20 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"Engine(account={self.account!r}, region={self.region!r}, clock={self.clock!r})"
+
+
+def _execution_context(execution: Execution, role_arn: str) -> dict[str, Any]:
+    """``$$.Execution``: Express executions cannot be redriven, so they have no RedriveCount."""
+    context: dict[str, Any] = {
+        "Id": execution.arn,
+        "Input": execution.input,
+        "StartTime": iso_timestamp(execution.start_date),
+        "Name": execution.name,
+        "RoleArn": role_arn,
+    }
+    if execution.machine.type == "STANDARD":
+        context["RedriveCount"] = 0
+    return context
 
 
 def _check_name(name: str) -> None:

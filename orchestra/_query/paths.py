@@ -75,10 +75,12 @@ def _parse_steps(text: str, start: int) -> tuple[Step, ...] | None:
             single, double, index = match.groups()
             if index is not None:
                 steps.append(int(index))
+            elif single is not None:
+                # Like Jayway, only the quote itself is escaped; other backslashes are literal.
+                steps.append(single.replace("\\'", "'"))
             else:
-                raw = single if single is not None else double
-                assert raw is not None
-                steps.append(re.sub(r"\\(.)", r"\1", raw))
+                assert double is not None
+                steps.append(double.replace('\\"', '"'))
         else:
             return None
         pos = match.end()

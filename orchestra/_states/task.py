@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Callable, Mapping
@@ -97,11 +98,20 @@ class TaskState(Recovering):
             raise StateFailed(outcome.timed_out, None)
         if outcome.failure is not None:
             error, cause = outcome.failure
+            if target.kind == "lambda_invoke":
+                cause = _compact_json(cause)
             run.history.add(f"{prefix}Failed", now(), {**base, "error": error, "cause": cause})
             raise StateFailed(error, cause)
-        result = self._check_size(run, outcome.result, visit)
+        try:
+            result = self._check_size(run, outcome.result, visit)
+        except StateFailed as failure:
+            run.history.add(
+                f"{prefix}Failed", now(), {**base, "error": failure.error, "cause": failure.cause}
+            )
+            raise
         if target.kind == "lambda_invoke":
-            result = _lambda_envelope(result, run)
+            tail = isinstance(parameters, dict) and parameters.get("LogType") == "Tail"
+            result = _lambda_envelope(result, run, tail=tail)
         run.history.add(f"{prefix}Succeeded", now(), {**base, "output": result})
         return result
 
@@ -113,7 +123,7 @@ class TaskState(Recovering):
             if not isinstance(function, str):
                 return None, None, None
             arn = lambda_function_arn(function, run.settings.region, run.settings.account)
-            payload = parameters.get("Payload", {})
+            payload = _lambda_event(parameters.get("Payload"))
             return run.tasks.for_function(function), payload, arn
         if target.kind == "lambda":
             return run.tasks.for_resource(target.resource), parameters, target.resource
@@ -140,18 +150,50 @@ class TaskState(Recovering):
             ) from None
         limit = run.settings.payload_limit
         if len(text) * 4 > limit and len(text.encode()) > limit:
+            # AWS names the resource here, not the state: the function ARN, or the service.
+            who = self.target.resource if self.target.kind == "lambda" else self.target.resource_type
             raise StateFailed(
                 errors.DATA_LIMIT_EXCEEDED,
-                f"The state/task '{self.name}' returned a result with a size exceeding the "
+                f"The state/task '{who}' returned a result with a size exceeding the "
                 "maximum number of bytes service limit.",
             )
         return json.loads(text)
 
 
-def _lambda_envelope(payload: Any, run: Run) -> dict[str, Any]:
+def _lambda_event(payload: Any) -> Any:
+    """What a Lambda function receives for ``Payload``: a string is JSON text, null is ``{}``."""
+    if payload is None:
+        return {}
+    if isinstance(payload, str):
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return payload
+    return payload
+
+
+def _compact_json(cause: str | None) -> str | None:
+    """lambda:invoke re-serialises a JSON error payload compactly; other text passes as is."""
+    if cause is None or not cause.startswith("{"):
+        return cause
+    try:
+        return json.dumps(json.loads(cause), separators=(",", ":"), ensure_ascii=False)
+    except ValueError:
+        return cause
+
+
+def _lambda_envelope(payload: Any, run: Run, *, tail: bool = False) -> dict[str, Any]:
     request_id = str(uuid.UUID(int=run.rng.getrandbits(128), version=4))
-    return {
-        "ExecutedVersion": "$LATEST",
+    envelope: dict[str, Any] = {"ExecutedVersion": "$LATEST"}
+    if tail:
+        # LogType "Tail": Lambda returns the end of the invocation's log, base64-encoded.
+        log = (
+            f"START RequestId: {request_id} Version: $LATEST\n"
+            f"END RequestId: {request_id}\n"
+            f"REPORT RequestId: {request_id}\tDuration: 1.00 ms\tBilled Duration: 1 ms\n"
+        )
+        envelope["LogResult"] = base64.b64encode(log.encode()).decode()
+    return envelope | {
         "Payload": payload,
         "SdkHttpMetadata": {
             "AllHttpHeaders": {

@@ -5,4 +5,9 @@ They run as strict xfails: a case that starts passing fails the run until it is 
 
 from __future__ import annotations
 
-KNOWN_FAILURES: dict[str, str] = {}
+KNOWN_FAILURES: dict[str, str] = {
+    "query_runtime_memory": (
+        "the recorder replaced the random UUID that ends an Express execution ARN with a fixed "
+        "token ('zqexpress0001'); a real UUID cannot match it"
+    ),
+}

@@ -42,7 +42,13 @@ async def _execute(case: Case) -> tuple[dict[str, Any], list[str]]:
         role_arn=context["role_arn"],
     )
     tasks = [make_task(arn, behaviour) for arn, behaviour in (case.data.get("tasks") or {}).items()]
-    clock = VirtualClock(start=datetime.now(UTC))
+    start = datetime.now(UTC)
+    if case.data.get("time_relative_input") and case.data.get("recorded_date"):
+        # The input's timestamps were computed from the moment of recording.
+        start = datetime.strptime(case.data["recorded_date"], "%d-%m-%Y, %H:%M:%S").replace(
+            tzinfo=UTC
+        )
+    clock = VirtualClock(start=start)
     async with Engine(
         tasks=tasks, account=context["account"], region=context["region"], clock=clock
     ) as engine:
