@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 
 from . import errors
@@ -130,6 +131,8 @@ async def _call_in_thread(spec: TaskSpec, payload: Any, context: TaskContext, ru
             raised = exc
         finally:
             group.cancel_scope.cancel()
+    # A thread that returned after a cancellation must not let the run carry on.
+    await anyio.lowlevel.checkpoint_if_cancelled()
     if raised is not None:
         raise raised
     return result

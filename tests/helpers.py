@@ -1,0 +1,41 @@
+"""Small helpers shared by the tests: run a definition to completion on a virtual clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from orchestra import Engine, Execution, HistoryEvent, StateMachine
+from orchestra.testing import VirtualClock
+
+
+async def run(
+    definition: Any,
+    input: Any = None,  # noqa: A002
+    *,
+    tasks: Sequence[Callable[..., Any]] = (),
+    clock: VirtualClock | None = None,
+    **engine_options: Any,
+) -> tuple[Execution, list[HistoryEvent]]:
+    """Run ``definition`` once; return the closed execution and its history."""
+    machine = StateMachine.from_definition(definition, name="test")
+    async with Engine(tasks=tasks, clock=clock or VirtualClock(), **engine_options) as engine:
+        execution = await engine.start_execution(machine, input, name="run")
+        await execution.wait()
+        history = list(await engine.get_execution_history(execution))
+    return execution, history
+
+
+def machine(*states: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    """A definition of the given states in order, chained with Next, the last one ending."""
+    body: dict[str, Any] = {}
+    for index, (name, state) in enumerate(states):
+        state = dict(state)
+        terminal = state["Type"] in ("Succeed", "Fail", "Choice")
+        if not terminal and "Next" not in state and "End" not in state:
+            if index + 1 < len(states):
+                state["Next"] = states[index + 1][0]
+            else:
+                state["End"] = True
+        body[name] = state
+    return {"StartAt": states[0][0], "States": body}
