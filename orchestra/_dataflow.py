@@ -7,6 +7,7 @@ ResultPath copies only the containers along its path.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -44,7 +45,18 @@ def compile_payload(definition: Mapping[str, Any], field: str) -> Selector | Non
     """Parameters / ResultSelector / ItemSelector: None when absent."""
     if field not in definition:
         return None
-    evaluate = compile_template(definition[field])
+    template = definition[field]
+    evaluate = compile_template(template)
+    # The context object is built only for templates that read it.
+    if "$$" not in json.dumps(template):
+
+        def build_without_context(data: Any, visit: Visit) -> Any:
+            try:
+                return evaluate(data, None, visit.variables, visit.run.rng)
+            except QueryFailure as failure:
+                raise visit.fail(failure) from None
+
+        return build_without_context
 
     def build(data: Any, visit: Visit) -> Any:
         try:
