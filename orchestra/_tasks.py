@@ -109,7 +109,7 @@ def _mark(fn: F, resource: str | None, name: str | None) -> F:
     spec = TaskSpec(
         fn=fn,
         resource=resource,
-        name=name or getattr(fn, "__name__", "task"),
+        name=name or str(getattr(fn, "__name__", "task")),
         is_async=inspect.iscoroutinefunction(fn),
         takes_context=len(parameters) == 2,
     )

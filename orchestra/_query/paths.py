@@ -119,7 +119,7 @@ def _walk(steps: tuple[Step, ...], text: str) -> Callable[[Any], Any]:
 
 def _jsonpath_ng_finder(text: str, expression: str) -> Callable[[Any], Any]:
     from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-    from jsonpath_ng.ext import parse
+    from jsonpath_ng.ext.parser import parse
 
     translated = re.sub(r"\.length\(\)$", ".`len`", expression)
     try:
@@ -185,9 +185,10 @@ class Path:
             return self._find(data)
         if self.root == "context":
             return self._find(context)
-        if variables is None or self.variable not in variables:
-            raise PathNotFound(self.text, f"Variable '{self.variable}' is not defined")
-        return self._find(variables[self.variable])
+        name = self.variable
+        if variables is None or name is None or name not in variables:
+            raise PathNotFound(self.text, f"Variable '{name}' is not defined")
+        return self._find(variables[name])
 
     def __repr__(self) -> str:
         return f"Path({self.text!r})"

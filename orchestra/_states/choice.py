@@ -39,7 +39,7 @@ class ChoiceState(State):
             raise visit.fail(
                 QueryFailure(
                     errors.NO_CHOICE_MATCHED,
-                    "No Matches!",
+                    "Failed to transition out of the state. The state does not point to a next state.",
                 )
             )
         output = effective if self.output_path is None else self.output_path(effective, visit)
