@@ -32,13 +32,15 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def compile_definition(definition: Mapping[str, Any]) -> Program:
+def compile_definition(
+    definition: Mapping[str, Any], *, machine_type: str = "STANDARD"
+) -> Program:
     """Validate and compile a whole definition.
 
     Raises:
         DefinitionError: with every problem found.
     """
-    diagnostics = list(validate_definition(definition))
+    diagnostics = list(validate_definition(definition, machine_type=machine_type))
     if diagnostics:
         raise DefinitionError(diagnostics)
     program = _compile_program(definition, "", diagnostics)

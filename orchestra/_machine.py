@@ -100,7 +100,7 @@ class StateMachine:
             )
         if problems:
             raise DefinitionError(problems)
-        program = compile_definition(definition)
+        program = compile_definition(definition, machine_type=type)
         return cls(name=name, type=type, role_arn=role_arn, definition=definition, program=program)
 
     @property

@@ -50,11 +50,12 @@ class DefinitionError(OrchestraError):
 
     @property
     def message(self) -> str:
-        """The problems in AWS's ``InvalidDefinition`` message form."""
-        parts = [f"{d.message} at {d.pointer or '/'}" for d in self.diagnostics]
-        count = len(parts)
-        noun = "error" if count == 1 else "errors"
-        return f"Invalid State Machine Definition: '{count} {noun}: " + ", ".join(parts) + "'"
+        """The problems in AWS's ``InvalidDefinition`` message form.
+
+        A diagnostic without a location (an empty pointer) reads ``at null``, as AWS writes it.
+        """
+        parts = [f"{d.code}: {d.message} at {d.pointer or 'null'}" for d in self.diagnostics]
+        return "Invalid State Machine Definition: '" + ", ".join(parts) + "'"
 
 
 class RegistrationError(OrchestraError):

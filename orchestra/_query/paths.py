@@ -12,6 +12,7 @@ A path starts at one of three roots: ``$`` (the state's input), ``$$`` (the cont
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal
 
@@ -122,8 +123,13 @@ def _jsonpath_ng_finder(text: str, expression: str) -> Callable[[Any], Any]:
     from jsonpath_ng.ext.parser import parse
 
     translated = re.sub(r"\.length\(\)$", ".`len`", expression)
+    # Jayway accepts a dot before a bracket ("$.[0]", "$.['a']"); jsonpath-ng does not.
+    translated = re.sub(r"\.\[", "[", translated)
     try:
-        compiled = parse(translated)
+        with warnings.catch_warnings():
+            # jsonpath-ng warns about filter spellings it still parses; the path is valid.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            compiled = parse(translated)
     except (JsonPathLexerError, JsonPathParserError, Exception) as exc:  # noqa: BLE001 - the parser raises bare Exception for some inputs
         raise PathSyntaxError(f"The value for the field must be a valid JSONPath: {text}") from exc
 

@@ -1,0 +1,1 @@
+"""State machine definitions: loading (JSON, YAML, ``${Name}`` substitutions) and validation."""

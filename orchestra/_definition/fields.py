@@ -1,0 +1,343 @@
+"""What each state type may hold, and the checks of single values that validation is built from.
+
+The tables say which fields a state type accepts and which belong to one query language only.
+The ``Report`` collects diagnostics; its methods check one value each (a type, a range, a path,
+a payload template, a timestamp) and word their findings as AWS does where AWS's wording is
+known.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import ModuleType
+from typing import Any, Final
+
+from orchestra._query.paths import PathSyntaxError, compile_path, compile_reference_path
+from orchestra.errors import Diagnostic
+
+SCHEMA: Final = "SCHEMA_VALIDATION_FAILED"
+JSONPATH: Final = "JSONPath"
+JSONATA: Final = "JSONata"
+MAX_SECONDS: Final = 99999999
+
+STATE_TYPES: Final = ("Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_COMMON: Final = "Type Comment QueryLanguage"
+_FLOWING: Final = f"{_COMMON} Next End InputPath OutputPath Assign Output"
+_WORKING: Final = f"{_FLOWING} Parameters ResultPath ResultSelector Retry Catch"
+
+STATE_FIELDS: Final[Mapping[str, frozenset[str]]] = {
+    "Pass": _names(f"{_FLOWING} Parameters ResultPath Result"),
+    "Task": _names(
+        f"{_WORKING} Resource Arguments Credentials TimeoutSeconds TimeoutSecondsPath"
+        " HeartbeatSeconds HeartbeatSecondsPath"
+    ),
+    "Choice": _names(f"{_COMMON} InputPath OutputPath Assign Output Choices Default"),
+    "Wait": _names(f"{_FLOWING} Seconds SecondsPath Timestamp TimestampPath"),
+    "Succeed": _names(f"{_COMMON} InputPath OutputPath Output"),
+    "Fail": _names(f"{_COMMON} Error ErrorPath Cause CausePath"),
+    "Parallel": _names(f"{_WORKING} Branches Arguments"),
+    # Arguments on a Map is not in AWS's documentation, but deployed definitions use it.
+    "Map": _names(
+        f"{_WORKING} ItemProcessor Iterator ItemsPath Items ItemSelector ItemReader ItemBatcher"
+        " ResultWriter Label MaxConcurrency MaxConcurrencyPath ToleratedFailureCount"
+        " ToleratedFailureCountPath ToleratedFailurePercentage ToleratedFailurePercentagePath"
+        " Arguments"
+    ),
+}
+
+# In the order their diagnostics are emitted.
+JSONATA_ONLY: Final = ("Output", "Arguments", "Items")
+JSONPATH_ONLY: Final = (
+    "InputPath",
+    "OutputPath",
+    "ResultPath",
+    "Parameters",
+    "ResultSelector",
+    "Result",
+    "ItemsPath",
+    "MaxConcurrencyPath",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath",
+    "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
+    "SecondsPath",
+    "TimestampPath",
+    "ErrorPath",
+    "CausePath",
+)
+
+MACHINE_FIELDS: Final = _names("StartAt States Comment Version TimeoutSeconds")
+RETRIER_FIELDS: Final = _names(
+    "ErrorEquals IntervalSeconds MaxAttempts BackoffRate MaxDelaySeconds JitterStrategy Comment"
+)
+CATCHER_FIELDS: Final = _names("ErrorEquals Next ResultPath Comment Assign Output")
+
+# Optimised integrations whose full list of actions is known; other services are not checked.
+INTEGRATIONS: Final[Mapping[str, frozenset[str]]] = {
+    "lambda": frozenset({"invoke"}),
+    "dynamodb": frozenset({"getItem", "putItem", "updateItem", "deleteItem"}),
+    "sns": frozenset({"publish"}),
+    "sqs": frozenset({"sendMessage"}),
+    "events": frozenset({"putEvents"}),
+    "states": frozenset({"startExecution"}),
+    "http": frozenset({"invoke"}),
+    "batch": frozenset({"submitJob"}),
+    "glue": frozenset({"startJobRun"}),
+    "ecs": frozenset({"runTask"}),
+}
+
+_TYPE_NAMES: Final = {
+    str: "STRING",
+    bool: "BOOLEAN",
+    int: "INTEGER",
+    float: "NUMBER",
+    dict: "OBJECT",
+    list: "ARRAY",
+}
+_RFC3339: Final = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
+    r"(Z|[+-]([0-9]{2}):([0-9]{2}))"
+)
+_LABEL_LIMIT: Final = 40
+_LABEL_FORBIDDEN: Final = frozenset('<>{}[]?*"#%\\^|~`$&,;:/')
+_INTRINSIC_SHAPE: Final = re.compile(r"States\.[A-Za-z0-9]+\(.*\)", re.DOTALL)
+
+
+def child(pointer: str, *tokens: str | int) -> str:
+    """``pointer`` extended by ``tokens``, each escaped as RFC 6901 requires."""
+    for token in tokens:
+        text = str(token).replace("~", "~0").replace("/", "~1")
+        pointer = f"{pointer}/{text}"
+    return pointer
+
+
+def is_integer(value: Any) -> bool:
+    """Whether ``value`` is a JSON integer (``5`` or ``5.0``, never ``True``)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a finite JSON number (never ``True``)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+
+
+def is_expression(value: Any) -> bool:
+    """Whether ``value`` is a JSONata expression string, ``{% ... %}``."""
+    return isinstance(value, str) and value.startswith("{%") and value.endswith("%}")
+
+
+def label_problem(label: str) -> str | None:
+    """What is wrong with a Map ``Label``, or None."""
+    if not label:
+        return "Label cannot be empty"
+    if len(label) > _LABEL_LIMIT:
+        return f"Label cannot exceed {_LABEL_LIMIT} characters"
+    for char in label:
+        code = ord(char)
+        if char in _LABEL_FORBIDDEN or char.isspace() or code < 0x20 or 0x7F <= code <= 0x9F:
+            return f"Label contains invalid character: {char!r}"
+    return None
+
+
+def is_timestamp(text: str) -> bool:
+    """Whether ``text`` is an RFC 3339 timestamp with an upper-case ``T`` and ``Z``."""
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        return False
+    year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
+    offset_hours, offset_minutes = match.group(9), match.group(10)
+    if offset_hours is not None and (int(offset_hours) > 23 or int(offset_minutes) > 59):
+        return False
+    try:
+        datetime(year, month, day, hour, minute, min(second, 59))
+    except ValueError:
+        return False
+    return second <= 60
+
+
+def _optional_module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:
+        return None
+
+
+@dataclass
+class Report:
+    """The diagnostics found so far, and the checks that add to them.
+
+    Attributes:
+        diagnostics: every problem found, in the order found.
+        intrinsics: ``orchestra._query.intrinsics`` when it is available.
+        choice: ``orchestra._query.choice`` when it is available.
+    """
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    intrinsics: ModuleType | None = field(
+        default_factory=lambda: _optional_module("orchestra._query.intrinsics")
+    )
+    choice: ModuleType | None = field(
+        default_factory=lambda: _optional_module("orchestra._query.choice")
+    )
+
+    def error(self, pointer: str, message: str, code: str = SCHEMA) -> None:
+        """Record one problem at ``pointer`` (the root when empty)."""
+        self.diagnostics.append(Diagnostic(code, pointer or "/", message))
+
+    def unsupported(self, obj: Mapping[Any, Any], allowed: frozenset[str], pointer: str) -> None:
+        """Report every field of ``obj`` outside ``allowed``, at the object itself."""
+        for key in obj:
+            if key not in allowed:
+                self.error(pointer, f"Field '{key}' is not supported")
+
+    def required(self, obj: Mapping[Any, Any], names: tuple[str, ...], pointer: str) -> bool:
+        """Report the ``names`` missing from ``obj``; whether all were present."""
+        missing = [name for name in names if name not in obj]
+        if missing:
+            self.error(pointer, f"These fields are required: [{', '.join(missing)}]")
+        return not missing
+
+    def typed(self, value: Any, expected: type, pointer: str) -> bool:
+        """Whether ``value`` has the JSON type ``expected``; reports it when not."""
+        if expected is int:
+            ok = is_integer(value)
+        elif expected is float:
+            ok = is_number(value)
+        else:
+            ok = isinstance(value, expected) and not (
+                expected is not bool and isinstance(value, bool)
+            )
+        if not ok:
+            self.error(pointer, f"Expected value of type [{_TYPE_NAMES[expected]}]")
+        return ok
+
+    def one_of(self, value: Any, choices: tuple[str, ...], pointer: str) -> None:
+        """Report ``value`` unless it is one of ``choices``."""
+        if not self.typed(value, str, pointer):
+            return
+        if value not in choices:
+            self.error(pointer, f"Value should be one of the following: [{', '.join(choices)}]")
+
+    def number(
+        self,
+        obj: Mapping[str, Any],
+        name: str,
+        pointer: str,
+        *,
+        minimum: float,
+        maximum: float | None = None,
+        integer: bool = True,
+        expression: bool = False,
+    ) -> float | None:
+        """Check the number ``obj[name]`` if present; return it when it is a valid literal."""
+        if name not in obj:
+            return None
+        value, at = obj[name], child(pointer, name)
+        if expression and is_expression(value):
+            return None
+        if not self.typed(value, int if integer else float, at):
+            return None
+        if value < minimum:
+            self.error(at, f"Minimum value is {minimum}")
+            return None
+        if maximum is not None and value > maximum:
+            self.error(at, f"Maximum value is {maximum}")
+            return None
+        return float(value)
+
+    def exclusive(self, obj: Mapping[str, Any], names: tuple[str, str], pointer: str) -> None:
+        """Report ``obj`` holding both of ``names``, at the first of them."""
+        if names[0] in obj and names[1] in obj:
+            self.error(
+                child(pointer, names[0]),
+                f"These fields cannot be used together: [{names[0]}, {names[1]}]",
+            )
+
+    def path(self, value: Any, name: str, pointer: str, *, nullable: bool = False) -> None:
+        """Check a Path (``InputPath``, ``OutputPath``, ...)."""
+        if value is None and nullable:
+            return
+        try:
+            compile_path(value)
+        except PathSyntaxError:
+            self.error(pointer, f"The value for the field '{name}' must be a valid JSONPath")
+
+    def reference_path(
+        self,
+        value: Any,
+        name: str,
+        pointer: str,
+        *,
+        nullable: bool = False,
+        input_only: bool = False,
+    ) -> None:
+        """Check a Reference Path (``ResultPath``, ``...Path`` fields)."""
+        if value is None and nullable:
+            return
+        try:
+            path = compile_reference_path(value)
+        except PathSyntaxError:
+            path = None
+        if path is None or (input_only and path.root != "input"):
+            self.error(pointer, f"The value for the field '{name}' must be a valid ReferencePath")
+
+    def dynamic(self, value: Any) -> bool:
+        """Whether ``value`` is a valid path or intrinsic function call (a ``.$`` value)."""
+        if not isinstance(value, str):
+            return False
+        if self.intrinsics is not None:
+            looks_intrinsic = bool(self.intrinsics.is_intrinsic(value))
+        else:
+            looks_intrinsic = value.startswith("States.")
+        if looks_intrinsic:
+            return self._intrinsic(value)
+        try:
+            compile_path(value)
+        except PathSyntaxError:
+            return False
+        return True
+
+    def _intrinsic(self, text: str) -> bool:
+        if self.intrinsics is None:
+            return _INTRINSIC_SHAPE.fullmatch(text) is not None
+        failures = tuple(
+            getattr(self.intrinsics, name, ValueError)
+            for name in ("IntrinsicSyntaxError", "IntrinsicError")
+        )
+        try:
+            self.intrinsics.compile_intrinsic(text)
+        except (ValueError, *failures):
+            return False
+        return True
+
+    def template(self, value: Any, pointer: str) -> None:
+        """Check a JSONPath payload template: every ``.$`` value is a path or intrinsic."""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and key.endswith(".$"):
+                    if not self.dynamic(item):
+                        self.error(
+                            pointer,
+                            f"The value for the field '{key}' must be a valid JSONPath "
+                            "or a valid intrinsic function call",
+                        )
+                else:
+                    self.template(item, child(pointer, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self.template(item, child(pointer, index))

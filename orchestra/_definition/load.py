@@ -1,0 +1,238 @@
+"""Load a definition from a mapping, JSON or YAML text, or a file, filling ``${Name}`` placeholders.
+
+Placeholders are filled the way CloudFormation's ``DefinitionSubstitutions`` fills them: by text,
+before the definition is parsed, so an unquoted ``${Timeout}`` in JSON becomes a number.
+Definitions that are not strict JSON (a trailing comma, ``//`` comments) are still accepted, as the
+SAM tooling that deploys many of them accepts them; YAML is read with ``yaml.safe_load`` semantics
+and YAML 1.2 booleans, so states named ``Yes`` or ``No`` stay strings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from orchestra.errors import DefinitionError, Diagnostic
+
+Source = Mapping[str, Any] | str | bytes | os.PathLike[str]
+
+_PLACEHOLDER: Final = re.compile(r"\$\{([^${}\s]+)\}")
+_SUFFIXES: Final = (".asl.json", ".asl.yaml", ".asl.yml", ".json", ".yaml", ".yml", ".asl")
+_YAML_SUFFIXES: Final = (".yaml", ".yml")
+_BAREWORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_JSON_SOURCE_LIMIT: Final = 500
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """``SafeLoader`` whose implicit types follow YAML 1.2 for booleans, timestamps and ``=``.
+
+    YAML 1.1 reads ``Yes``, ``No``, ``on`` and ``off`` as booleans and bare dates as datetimes;
+    the Serverless Framework and SAM CLI read them as strings, and state names such as ``Yes``
+    must survive as written.
+    """
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, pattern)
+        for tag, pattern in resolvers
+        if tag
+        not in {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$", re.IGNORECASE), list("tTfF")
+)
+
+
+def load_definition(
+    source: Source, *, substitutions: Mapping[str, object] | None = None
+) -> dict[str, Any]:
+    """Load a state machine definition.
+
+    Args:
+        source: a mapping (used as is), JSON or YAML text, or the path of a ``.json``,
+            ``.yaml``, ``.yml``, ``.asl.json``, ``.asl.yaml``, ``.asl.yml`` or ``.asl`` file.
+            A string holding ``{`` or a newline is text; a :class:`os.PathLike` is always a path;
+            another string is a path when it names a file or ends in one of those suffixes.
+        substitutions: values for ``${Name}`` placeholders, inserted as text before parsing
+            (strings as they are, other values in their JSON spelling). A placeholder without a
+            value is left as written.
+
+    Returns:
+        The definition as a dict.
+
+    Raises:
+        DefinitionError: the text is neither JSON nor YAML, or is not an object.
+        OSError: the file cannot be read.
+    """
+    if isinstance(source, Mapping):
+        if substitutions:
+            return {
+                _substitute(str(key), substitutions): _substitute_values(value, substitutions)
+                for key, value in source.items()
+            }
+        return dict(source)
+    if isinstance(source, bytes):
+        text, suffix = source.decode("utf-8-sig"), ""
+    elif isinstance(source, os.PathLike) or _names_a_file(source):
+        path = Path(source)
+        text, suffix = path.read_text(encoding="utf-8-sig"), path.name.lower()
+    else:
+        text, suffix = source, ""
+    if substitutions:
+        text = _substitute(text, substitutions)
+    return _parse(text, prefer_yaml=suffix.endswith(_YAML_SUFFIXES))
+
+
+def _names_a_file(text: str) -> bool:
+    if "{" in text or "\n" in text:
+        return False
+    return text.lower().endswith(_SUFFIXES) or os.path.isfile(text)
+
+
+def _spelling(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _substitute(text: str, substitutions: Mapping[str, object]) -> str:
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return _spelling(substitutions[name]) if name in substitutions else match.group(0)
+
+    return _PLACEHOLDER.sub(fill, text)
+
+
+def _substitute_values(value: Any, substitutions: Mapping[str, object]) -> Any:
+    if isinstance(value, str):
+        return _substitute(value, substitutions)
+    if isinstance(value, Mapping):
+        return {
+            _substitute(str(key), substitutions): _substitute_values(item, substitutions)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_substitute_values(item, substitutions) for item in value]
+    return value
+
+
+def _parse(text: str, *, prefer_yaml: bool) -> dict[str, Any]:
+    if not text.strip():
+        raise _not_an_object()
+    json_error: json.JSONDecodeError | None = None
+    if not prefer_yaml:
+        try:
+            return _as_object(json.loads(text))
+        except json.JSONDecodeError as exc:
+            json_error = exc
+        try:
+            return _as_object(json.loads(_strip_json_extensions(text)))
+        except json.JSONDecodeError:
+            pass
+    try:
+        # A SafeLoader subclass: only plain YAML types, never Python objects.
+        loaded = yaml.load(text, Loader=_Yaml12Loader)
+    except yaml.YAMLError as exc:
+        if json_error is not None and text.lstrip().startswith(("{", "[")):
+            raise _syntax_error(text, json_error, None) from exc
+        raise _syntax_error(text, None, exc) from exc
+    if json_error is not None and not isinstance(loaded, dict):
+        # Any bare word is a YAML document; for JSON-looking input the JSON error says more.
+        raise _syntax_error(text, json_error, None) from json_error
+    return _as_object(loaded)
+
+
+def _as_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _not_an_object()
+    return value
+
+
+def _not_an_object() -> DefinitionError:
+    return DefinitionError(
+        [Diagnostic("SCHEMA_VALIDATION_FAILED", "/", "Definition must be a valid JSON object")]
+    )
+
+
+def _syntax_error(
+    text: str, json_error: json.JSONDecodeError | None, yaml_error: yaml.YAMLError | None
+) -> DefinitionError:
+    if json_error is not None:
+        message = _jackson_message(text, json_error)
+    else:
+        mark = getattr(yaml_error, "problem_mark", None)
+        problem = getattr(yaml_error, "problem", None) or str(yaml_error)
+        if mark is None:
+            message = f"Invalid YAML: {problem}"
+        else:
+            message = f"Invalid YAML: {problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return DefinitionError([Diagnostic("INVALID_JSON_DESCRIPTION", "/", message)])
+
+
+def _jackson_message(text: str, error: json.JSONDecodeError) -> str:
+    """The JSON error in the words of Jackson, the parser AWS uses, with line and column."""
+    source = text if len(text) <= _JSON_SOURCE_LIMIT else text[:_JSON_SOURCE_LIMIT]
+    truncated = len(text) - len(source)
+    shown = f'(String)"{source}"' + (f"[truncated {truncated} chars]" if truncated else "")
+    bareword = _BAREWORD.match(text, error.pos)
+    if bareword is not None and bareword.group(0) not in {"true", "false", "null"}:
+        column = error.colno + len(bareword.group(0))
+        return (
+            f"Unrecognized token '{bareword.group(0)}': was expecting (JSON String, Number, "
+            "Array, Object or token 'null', 'true' or 'false')\n"
+            f" at [Source: {shown}; line: {error.lineno}, column: {column}]"
+        )
+    return f"{error.msg}\n at [Source: {shown}; line: {error.lineno}, column: {error.colno}]"
+
+
+def _strip_json_extensions(text: str) -> str:
+    """``text`` without ``//`` and ``/* */`` comments and trailing commas outside strings."""
+    out: list[str] = []
+    pos, end = 0, len(text)
+    while pos < end:
+        char = text[pos]
+        if char == '"':
+            close = pos + 1
+            while close < end and text[close] != '"':
+                close += 2 if text[close] == "\\" else 1
+            out.append(text[pos : close + 1])
+            pos = close + 1
+        elif text.startswith("//", pos):
+            newline = text.find("\n", pos)
+            pos = end if newline < 0 else newline
+        elif text.startswith("/*", pos):
+            close = text.find("*/", pos + 2)
+            pos = end if close < 0 else close + 2
+        elif char == ",":
+            following = _skip_blank(text, pos + 1)
+            if following >= end or text[following] not in "}]":
+                out.append(char)
+            pos += 1
+        else:
+            out.append(char)
+            pos += 1
+    return "".join(out)
+
+
+def _skip_blank(text: str, pos: int) -> int:
+    """The position of the next character that is neither whitespace nor inside a comment."""
+    end = len(text)
+    while pos < end:
+        if text[pos] in " \t\r\n":
+            pos += 1
+        elif text.startswith("//", pos):
+            newline = text.find("\n", pos)
+            pos = end if newline < 0 else newline
+        elif text.startswith("/*", pos):
+            close = text.find("*/", pos + 2)
+            pos = end if close < 0 else close + 2
+        else:
+            break
+    return pos

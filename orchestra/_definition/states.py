@@ -1,0 +1,328 @@
+"""The checks particular to each state type: Task, Wait, Fail, Choice, Parallel and Map.
+
+Each ``check_*`` function receives the walk in progress (for its report, the machine type, and
+to descend into branches and item processors), the state, its pointer, its query language and
+the list its transitions are appended to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Literal, Protocol
+
+from .fields import (
+    INTEGRATIONS,
+    JSONATA,
+    JSONPATH,
+    MAX_SECONDS,
+    Report,
+    child,
+    is_expression,
+    is_timestamp,
+    label_problem,
+)
+
+Edges = list[tuple[str, str]]
+Kind = Literal["root", "branch", "processor"]
+
+_WAIT_FIELDS: Final = ("Seconds", "SecondsPath", "Timestamp", "TimestampPath")
+_ACTIVITY: Final = re.compile(r"arn:[^:]+:states:[^:]*:[^:]*:activity:.+")
+_SERVICE: Final = re.compile(r"arn:[^:]+:states:::([A-Za-z0-9-]+):([A-Za-z0-9]+)(?:\..*)?")
+_SYNC: Final = re.compile(r".*\.sync(?::[0-9]+)?")
+
+
+class Walk(Protocol):
+    """What a state check needs from the walk over the whole machine."""
+
+    report: Report
+    express: bool
+
+    def machine(self, machine: Mapping[str, Any], pointer: str, kind: Kind) -> None:
+        """Check a branch or item processor as a machine with its own scope."""
+
+    def assign(self, value: Any, language: str, pointer: str) -> None:
+        """Check an ``Assign`` object."""
+
+
+def check_task(
+    walk: Walk, state: Mapping[str, Any], pointer: str, language: str, edges: Edges
+) -> None:
+    report = walk.report
+    if report.required(state, ("Resource",), pointer):
+        at = child(pointer, "Resource")
+        if report.typed(state["Resource"], str, at):
+            _resource(walk, state["Resource"], at)
+    expression = language == JSONATA
+    timeout = report.number(
+        state, "TimeoutSeconds", pointer, minimum=1, maximum=MAX_SECONDS, expression=expression
+    )
+    heartbeat = report.number(
+        state,
+        "HeartbeatSeconds",
+        pointer,
+        minimum=1,
+        maximum=MAX_SECONDS,
+        expression=expression,
+    )
+    for name in ("TimeoutSeconds", "HeartbeatSeconds"):
+        report.exclusive(state, (name, f"{name}Path"), pointer)
+        if f"{name}Path" in state and language == JSONPATH:
+            report.reference_path(
+                state[f"{name}Path"], f"{name}Path", child(pointer, f"{name}Path")
+            )
+    if timeout is not None and heartbeat is not None and heartbeat >= timeout:
+        report.error(
+            child(pointer, "HeartbeatSeconds"),
+            "HeartbeatSeconds must be smaller than TimeoutSeconds",
+        )
+    if "Credentials" in state:
+        _credentials(walk, state["Credentials"], child(pointer, "Credentials"), language)
+    if "Arguments" in state and language == JSONATA:
+        value = state["Arguments"]
+        if not (isinstance(value, dict) or is_expression(value)):
+            report.error(child(pointer, "Arguments"), "Expected value of type [OBJECT]")
+
+
+def _resource(walk: Walk, resource: str, pointer: str) -> None:
+    report = walk.report
+    if walk.express:
+        if _ACTIVITY.fullmatch(resource):
+            report.error(pointer, "Express state machine does not support Activity ARN")
+        elif _SYNC.fullmatch(resource):
+            report.error(
+                pointer, "Express state machine does not support '.sync' service integration"
+            )
+        elif resource.endswith(".waitForTaskToken"):
+            # AWS's message ends with a space.
+            report.error(
+                pointer,
+                "Express state machine does not support '.waitForTaskToken' service integration ",
+            )
+    service = _SERVICE.fullmatch(resource)
+    if service is None or service.group(1) not in INTEGRATIONS:
+        return
+    if service.group(2) not in INTEGRATIONS[service.group(1)]:
+        report.error(
+            pointer,
+            f"The resource provided {resource} is not recognized. The value is not a "
+            "valid resource ARN, or the resource is not available in this region.",
+        )
+
+
+def _credentials(walk: Walk, value: Any, pointer: str, language: str) -> None:
+    report = walk.report
+    if not report.typed(value, dict, pointer):
+        return
+    if "RoleArn" in value:
+        report.typed(value["RoleArn"], str, child(pointer, "RoleArn"))
+    elif "RoleArn.$" in value and language == JSONPATH:
+        if not report.dynamic(value["RoleArn.$"]):
+            report.error(
+                pointer,
+                "The value for the field 'RoleArn.$' must be a valid JSONPath "
+                "or a valid intrinsic function call",
+            )
+    else:
+        report.error(pointer, "The field 'RoleArn' is required but was missing")
+
+
+def check_wait(
+    walk: Walk, state: Mapping[str, Any], pointer: str, language: str, edges: Edges
+) -> None:
+    report = walk.report
+    present = [name for name in _WAIT_FIELDS if name in state]
+    if len(present) != 1:
+        report.error(
+            pointer,
+            "Exactly one of these fields is required: [Seconds, SecondsPath, Timestamp, TimestampPath]",
+        )
+    expression = language == JSONATA
+    report.number(state, "Seconds", pointer, minimum=0, maximum=MAX_SECONDS, expression=expression)
+    if "Timestamp" in state:
+        value, at = state["Timestamp"], child(pointer, "Timestamp")
+        literal = not (expression and is_expression(value))
+        if literal and report.typed(value, str, at) and not is_timestamp(value):
+            report.error(at, "String does not match RFC3339 timestamp")
+    if language == JSONPATH:
+        for name in ("SecondsPath", "TimestampPath"):
+            if name in state:
+                report.reference_path(state[name], name, child(pointer, name))
+
+
+def check_fail(
+    walk: Walk, state: Mapping[str, Any], pointer: str, language: str, edges: Edges
+) -> None:
+    report = walk.report
+    for name in ("Error", "Cause"):
+        report.exclusive(state, (name, f"{name}Path"), pointer)
+        if name in state:
+            report.typed(state[name], str, child(pointer, name))
+        path = f"{name}Path"
+        if path in state and language == JSONPATH and not report.dynamic(state[path]):
+            report.error(
+                child(pointer, f"{name}Path"),
+                f"The value for the field '{name}Path' must be a valid JSONPath "
+                "or a valid intrinsic function call",
+            )
+
+
+def check_choice(
+    walk: Walk, state: Mapping[str, Any], pointer: str, language: str, edges: Edges
+) -> None:
+    report = walk.report
+    if "Default" in state and report.typed(state["Default"], str, child(pointer, "Default")):
+        edges.append((state["Default"], child(pointer, "Default")))
+    if not report.required(state, ("Choices",), pointer):
+        return
+    choices, at = state["Choices"], child(pointer, "Choices")
+    if not report.typed(choices, list, at):
+        return
+    if not choices:
+        report.error(at, "The field 'Choices' must contain at least one rule")
+    for index, rule in enumerate(choices):
+        _choice_rule(walk, rule, child(at, index), language, edges)
+
+
+def _choice_rule(walk: Walk, rule: Any, pointer: str, language: str, edges: Edges) -> None:
+    report = walk.report
+    if isinstance(rule, dict):
+        foreign, other = ("Variable", JSONPATH) if language == JSONATA else ("Condition", JSONATA)
+        if foreign in rule:
+            report.error(
+                pointer,
+                f"The QueryLanguage is set to '{language}', but field '{foreign}' is only "
+                f"supported for the '{other}' QueryLanguage",
+            )
+        if isinstance(rule.get("Next"), str):
+            edges.append((rule["Next"], child(pointer, "Next")))
+        if "Assign" in rule:
+            walk.assign(rule["Assign"], language, child(pointer, "Assign"))
+    if report.choice is not None:
+        report.choice.compile_rule(rule, pointer, report.diagnostics, top_level=True)
+    elif report.typed(rule, dict, pointer):
+        report.required(rule, ("Next",), pointer)
+
+
+def check_parallel(
+    walk: Walk, state: Mapping[str, Any], pointer: str, language: str, edges: Edges
+) -> None:
+    report = walk.report
+    if not report.required(state, ("Branches",), pointer):
+        return
+    branches, at = state["Branches"], child(pointer, "Branches")
+    if not report.typed(branches, list, at):
+        return
+    if not branches:
+        report.error(at, "The field 'Branches' must contain at least one branch")
+    for index, branch in enumerate(branches):
+        if report.typed(branch, dict, child(at, index)):
+            walk.machine(branch, child(at, index), "branch")
+
+
+def check_map(
+    walk: Walk, state: Mapping[str, Any], pointer: str, language: str, edges: Edges
+) -> None:
+    report = walk.report
+    processors = [name for name in ("ItemProcessor", "Iterator") if name in state]
+    if not processors:
+        report.required(state, ("ItemProcessor",), pointer)
+    report.exclusive(state, ("ItemProcessor", "Iterator"), pointer)
+    for name in processors:
+        processor, at = state[name], child(pointer, name)
+        if report.typed(processor, dict, at):
+            if "ProcessorConfig" in processor:
+                _processor_config(walk, processor["ProcessorConfig"], child(at, "ProcessorConfig"))
+            walk.machine(processor, at, "processor")
+    expression = language == JSONATA
+    report.exclusive(state, ("ItemSelector", "Parameters"), pointer)
+    if "ItemSelector" in state and language == JSONPATH:
+        report.template(state["ItemSelector"], child(pointer, "ItemSelector"))
+    if "ItemsPath" in state and language == JSONPATH:
+        report.reference_path(state["ItemsPath"], "ItemsPath", child(pointer, "ItemsPath"))
+    limits = (
+        ("MaxConcurrency", 0, None, True),
+        ("ToleratedFailureCount", 0, None, True),
+        ("ToleratedFailurePercentage", 0, 100, False),
+    )
+    for name, minimum, maximum, integer in limits:
+        report.number(
+            state,
+            name,
+            pointer,
+            minimum=minimum,
+            maximum=maximum,
+            integer=integer,
+            expression=expression,
+        )
+        report.exclusive(state, (name, f"{name}Path"), pointer)
+        if f"{name}Path" in state and language == JSONPATH:
+            report.reference_path(
+                state[f"{name}Path"], f"{name}Path", child(pointer, f"{name}Path")
+            )
+    if "Label" in state and report.typed(state["Label"], str, child(pointer, "Label")):
+        problem = label_problem(state["Label"])
+        if problem is not None:
+            report.error(child(pointer, "Label"), problem)
+    for name in ("ItemReader", "ResultWriter", "ItemBatcher"):
+        if name in state:
+            _map_part(walk, name, state[name], child(pointer, name), language)
+
+
+def _processor_config(walk: Walk, config: Any, pointer: str) -> None:
+    report = walk.report
+    if not report.typed(config, dict, pointer):
+        return
+    report.unsupported(config, frozenset(("Mode", "ExecutionType")), pointer)
+    if "Mode" in config:
+        report.one_of(config["Mode"], ("INLINE", "DISTRIBUTED"), child(pointer, "Mode"))
+    if "ExecutionType" in config:
+        report.one_of(
+            config["ExecutionType"], ("STANDARD", "EXPRESS"), child(pointer, "ExecutionType")
+        )
+
+
+def _map_part(walk: Walk, name: str, part: Any, pointer: str, language: str) -> None:
+    report = walk.report
+    if not report.typed(part, dict, pointer):
+        return
+    if name == "ItemBatcher":
+        batcher = ("MaxItemsPerBatch", "MaxInputBytesPerBatch")
+        report.unsupported(
+            part, frozenset((*batcher, *(f"{n}Path" for n in batcher), "BatchInput")), pointer
+        )
+        for field in batcher:
+            report.number(part, field, pointer, minimum=1, expression=language == JSONATA)
+            report.exclusive(part, (field, f"{field}Path"), pointer)
+            if f"{field}Path" in part and language == JSONPATH:
+                report.reference_path(
+                    part[f"{field}Path"], f"{field}Path", child(pointer, f"{field}Path")
+                )
+        if "BatchInput" in part and language == JSONPATH:
+            report.template(part["BatchInput"], child(pointer, "BatchInput"))
+        return
+    extra = "ReaderConfig" if name == "ItemReader" else "WriterConfig"
+    report.unsupported(part, frozenset(("Resource", "Parameters", "Arguments", extra)), pointer)
+    if name == "ItemReader" and report.required(part, ("Resource",), pointer):
+        report.typed(part["Resource"], str, child(pointer, "Resource"))
+    foreign, other = ("Arguments", JSONATA) if language == JSONPATH else ("Parameters", JSONPATH)
+    if foreign in part:
+        report.error(
+            child(pointer, foreign),
+            f"The QueryLanguage is set to '{language}', but field '{foreign}' "
+            f"is only supported for the '{other}' QueryLanguage",
+        )
+    if "Parameters" in part and language == JSONPATH:
+        report.template(part["Parameters"], child(pointer, "Parameters"))
+
+
+Check = Callable[[Walk, Mapping[str, Any], str, str, Edges], None]
+
+CHECKS: Final[Mapping[str, Check]] = {
+    "Task": check_task,
+    "Wait": check_wait,
+    "Fail": check_fail,
+    "Choice": check_choice,
+    "Parallel": check_parallel,
+    "Map": check_map,
+}

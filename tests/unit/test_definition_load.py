@@ -1,0 +1,180 @@
+"""Loading definitions: mappings, JSON and YAML text, files, and ``${Name}`` substitutions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from orchestra._definition.load import load_definition
+from orchestra.errors import DefinitionError, Diagnostic
+
+MACHINE = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+YAML_MACHINE = """\
+StartAt: Done
+States:
+  Done:
+    Type: Pass
+    End: true
+"""
+
+
+def _only(error: pytest.ExceptionInfo[DefinitionError]) -> Diagnostic:
+    (diagnostic,) = error.value.diagnostics
+    return diagnostic
+
+
+def test_mapping_is_used_as_is() -> None:
+    """A mapping without substitutions comes back with the same content."""
+    assert load_definition(MACHINE) == MACHINE
+
+
+def test_mapping_substitutions_fill_nested_strings() -> None:
+    """Substitutions reach every string of a mapping, nested in objects and arrays."""
+    source = {"States": {"${Name}": {"Resource": "${Arn}", "List": ["x-${Arn}", 3]}}}
+    loaded = load_definition(source, substitutions={"Name": "Go", "Arn": "arn:a"})
+    assert loaded == {"States": {"Go": {"Resource": "arn:a", "List": ["x-arn:a", 3]}}}
+
+
+def test_json_text() -> None:
+    """JSON text is parsed."""
+    assert load_definition(json.dumps(MACHINE)) == MACHINE
+
+
+def test_yaml_text() -> None:
+    """YAML text is parsed."""
+    assert load_definition(YAML_MACHINE) == MACHINE
+
+
+def test_bytes() -> None:
+    """UTF-8 bytes (with or without a BOM) are text."""
+    assert load_definition(b"\xef\xbb\xbf" + json.dumps(MACHINE).encode()) == MACHINE
+
+
+@pytest.mark.parametrize(
+    "name", ["m.json", "m.asl.json", "m.asl", "m.yaml", "m.yml", "m.asl.yaml", "m.asl.yml"]
+)
+def test_path_by_suffix(tmp_path: Path, name: str) -> None:
+    """Files of every supported suffix load, given as a string path."""
+    path = tmp_path / name
+    path.write_text(YAML_MACHINE if "y" in path.suffix else json.dumps(MACHINE))
+    assert load_definition(str(path)) == MACHINE
+
+
+def test_pathlike_is_always_a_path(tmp_path: Path) -> None:
+    """A ``PathLike`` is read as a file whatever its name."""
+    path = tmp_path / "definition"
+    path.write_text(json.dumps(MACHINE))
+    assert load_definition(path) == MACHINE
+
+
+def test_missing_file_raises_oserror(tmp_path: Path) -> None:
+    """A path to a missing file raises the usual ``FileNotFoundError``."""
+    with pytest.raises(FileNotFoundError):
+        load_definition(str(tmp_path / "missing.asl.json"))
+
+
+def test_unquoted_placeholder_becomes_a_number() -> None:
+    """A placeholder outside quotes is filled before parsing, so JSON reads a number."""
+    text = '{"StartAt": "A", "TimeoutSeconds": ${Timeout}, "States": {}}'
+    loaded = load_definition(text, substitutions={"Timeout": "300"})
+    assert loaded["TimeoutSeconds"] == 300
+
+
+def test_string_substitution_is_inserted_as_is() -> None:
+    """A string value is inserted verbatim, inside the quotes around the placeholder."""
+    text = '{"Resource": "arn:${Partition}:lambda:${Region}:1:function:f"}'
+    loaded = load_definition(text, substitutions={"Partition": "aws", "Region": "eu-west-1"})
+    assert loaded == {"Resource": "arn:aws:lambda:eu-west-1:1:function:f"}
+
+
+def test_non_string_substitution_uses_its_json_spelling() -> None:
+    """Numbers, booleans and None are inserted as JSON spells them."""
+    text = '{"a": ${N}, "b": ${Flag}, "c": ${Nothing}}'
+    loaded = load_definition(text, substitutions={"N": 2.5, "Flag": True, "Nothing": None})
+    assert loaded == {"a": 2.5, "b": True, "c": None}
+
+
+def test_unfilled_placeholder_is_left_as_written() -> None:
+    """A placeholder with no value stays in the text."""
+    loaded = load_definition('{"a": "${Missing}"}', substitutions={"Other": "x"})
+    assert loaded == {"a": "${Missing}"}
+
+
+def test_yaml_yes_and_no_stay_strings() -> None:
+    """YAML 1.1 booleans (Yes, No, on, off) are strings, as YAML 1.2 reads them."""
+    loaded = load_definition("Yes: No\non: off\ny: n\n")
+    assert loaded == {"Yes": "No", "on": "off", "y": "n"}
+
+
+def test_yaml_true_and_false_are_booleans_in_any_case() -> None:
+    """Only true and false, in any case, are booleans."""
+    assert load_definition("a: true\nb: FALSE\nc: True\n") == {"a": True, "b": False, "c": True}
+
+
+def test_yaml_timestamps_stay_strings() -> None:
+    """A bare date in YAML stays the string that was written."""
+    loaded = load_definition("Timestamp: 2016-03-14T01:59:00Z\n")
+    assert loaded == {"Timestamp": "2016-03-14T01:59:00Z"}
+
+
+def test_trailing_comma_is_accepted() -> None:
+    """JSON with trailing commas loads."""
+    assert load_definition('{"a": [1, 2,], "b": {"c": 3,},}') == {"a": [1, 2], "b": {"c": 3}}
+
+
+def test_comments_are_accepted() -> None:
+    """JSON with ``//`` and ``/* */`` comments loads; comment markers inside strings stay."""
+    text = '{\n  // line\n  "a": "http://x", /* block */ "b": 1, // last\n}'
+    assert load_definition(text) == {"a": "http://x", "b": 1}
+
+
+def test_json_syntax_error_has_line_and_column() -> None:
+    """A JSON error names the problem, its line and its column."""
+    with pytest.raises(DefinitionError) as error:
+        load_definition('{\n  "a": [1, 2}\n}')
+    diagnostic = _only(error)
+    assert diagnostic.code == "INVALID_JSON_DESCRIPTION"
+    assert diagnostic.pointer == "/"
+    assert diagnostic.message.startswith("Expecting ',' delimiter\n at [Source: (String)")
+    assert diagnostic.message.endswith("; line: 2, column: 13]")
+
+
+def test_bare_word_reads_as_aws_does() -> None:
+    """Text that is not a definition gets the message AWS returns for it."""
+    with pytest.raises(DefinitionError) as error:
+        load_definition("not a definition")
+    assert _only(error).message == (
+        "Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token "
+        "'null', 'true' or 'false')\n"
+        ' at [Source: (String)"not a definition"; line: 1, column: 4]'
+    )
+
+
+def test_yaml_syntax_error_has_line_and_column() -> None:
+    """A YAML error names the problem, its line and its column."""
+    with pytest.raises(DefinitionError) as error:
+        load_definition("a: [1\nb: 2\n")
+    diagnostic = _only(error)
+    assert diagnostic.code == "INVALID_JSON_DESCRIPTION"
+    assert (
+        diagnostic.message == "Invalid YAML: expected ',' or ']', but got ':' at line 2, column 2"
+    )
+
+
+def test_python_tags_are_rejected() -> None:
+    """Only safe YAML is read: a ``!!python/object`` tag is an error, never an object."""
+    with pytest.raises(DefinitionError) as error:
+        load_definition("a: !!python/object:os.system {}\n")
+    assert "could not determine a constructor" in _only(error).message
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "[1, 2]", "42"])
+def test_text_must_hold_an_object(text: str) -> None:
+    """Blank text and non-object documents are rejected as AWS rejects them."""
+    with pytest.raises(DefinitionError) as error:
+        load_definition(text)
+    assert _only(error) == Diagnostic(
+        "SCHEMA_VALIDATION_FAILED", "/", "Definition must be a valid JSON object"
+    )
