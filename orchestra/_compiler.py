@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._definition.validate import validate_definition
+from ._definition.validate import MachineType, validate_definition
 from ._interpreter import Program
 from ._query.choice import Predicate, compile_rule
 from ._query.intrinsics import IntrinsicSyntaxError
@@ -13,6 +13,8 @@ from ._query.paths import PathSyntaxError
 from ._query.templates import TemplateSyntaxError
 from ._states.base import State
 from ._states.choice import ChoiceState
+from ._states.map import MapState
+from ._states.parallel import ParallelState
 from ._states.pass_ import PassState
 from ._states.task import TaskState
 from ._states.terminal import FailState, SucceedState
@@ -33,7 +35,7 @@ def _escape(token: str) -> str:
 
 
 def compile_definition(
-    definition: Mapping[str, Any], *, machine_type: str = "STANDARD"
+    definition: Mapping[str, Any], *, machine_type: MachineType = "STANDARD"
 ) -> Program:
     """Validate and compile a whole definition.
 
@@ -68,6 +70,16 @@ def _compile_state(
     try:
         if kind == "Choice":
             return _compile_choice(name, body, pointer, diagnostics)
+        if kind == "Parallel":
+            branches = [
+                _compile_program(branch, f"{pointer}/Branches/{index}", diagnostics)
+                for index, branch in enumerate(body["Branches"])
+            ]
+            return ParallelState(name, body, branches)
+        if kind == "Map":
+            field = "ItemProcessor" if "ItemProcessor" in body else "Iterator"
+            processor = _compile_program(body[field], f"{pointer}/{field}", diagnostics)
+            return MapState(name, body, processor)
         factory = _SIMPLE.get(kind)
         if factory is None:
             diagnostics.append(
@@ -80,7 +92,9 @@ def _compile_state(
             return None
         return factory(name, body)
     except (PathSyntaxError, TemplateSyntaxError, IntrinsicSyntaxError) as exc:
-        diagnostics.append(Diagnostic("SCHEMA_VALIDATION_FAILED", pointer, f"State '{name}': {exc}"))
+        diagnostics.append(
+            Diagnostic("SCHEMA_VALIDATION_FAILED", pointer, f"State '{name}': {exc}")
+        )
         return None
 
 

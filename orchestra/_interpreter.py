@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from anyio import get_cancelled_exc_class
 from anyio.lowlevel import checkpoint
 
 from ._runtime import Run, Visit
@@ -40,7 +41,14 @@ async def run_program(program: Program, data: Any, run: Run) -> Any:
         entered_id = history.add(
             state.entered_event, entered_time, {"name": state.name, "input": data}
         )
-        output, next_name = await state.run(data, Visit(run, state.name, entered_id, entered_time))
+        try:
+            output, next_name = await state.run(
+                data, Visit(run, state.name, entered_id, entered_time)
+            )
+        except get_cancelled_exc_class():
+            # A sibling's failure or a stop cancelled this run: AWS records the state aborted.
+            history.add(f"{state.type}StateAborted", now(), {"name": state.name})
+            raise
         if state.exited_event is not None:
             history.add(state.exited_event, now(), {"name": state.name, "output": output})
         if next_name is None:

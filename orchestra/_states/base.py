@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from .. import errors
 from .._dataflow import Merger, Selector, compile_result_path, compile_selector, error_output
 from .._retry import Catcher, ErrorMatcher, RetryState, compile_retriers, find_catcher
 from .._runtime import StateFailed, Visit
@@ -18,7 +19,17 @@ class State:
     Raises ``StateFailed`` when the state fails and nothing catches the failure.
     """
 
-    __slots__ = ("definition", "end", "entered_event", "exited_event", "input_path", "name", "next", "output_path", "type")
+    __slots__ = (
+        "definition",
+        "end",
+        "entered_event",
+        "exited_event",
+        "input_path",
+        "name",
+        "next",
+        "output_path",
+        "type",
+    )
 
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         self.name = name
@@ -43,6 +54,9 @@ class Recovering(State):
     """A state with Retry and Catch (Task, Parallel, Map)."""
 
     __slots__ = ("catchers", "retriers")
+
+    # The event recorded when the state fails for good (after its last retry).
+    failed_event: str | None = None
 
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
@@ -74,6 +88,8 @@ class Recovering(State):
                     if delay is not None:
                         await run.clock.sleep(delay)
                         continue
+                if self.failed_event is not None and failure.error != errors.RUNTIME:
+                    run.history.add(self.failed_event, run.clock.now())
                 catcher = find_catcher(self.catchers, failure.error)
                 if catcher is None:
                     raise

@@ -51,10 +51,6 @@ def later_issue(case: Case) -> str | None:
         return "needs the JSONata query language (later issue)"
     if '"Assign"' in text or any(f.startswith("variables") for f in features):
         return "needs workflow variables (later issue)"
-    if '"Type": "Map"' in text or any(f.startswith("map") for f in features):
-        return "needs the Map state (later issue)"
-    if '"Type": "Parallel"' in text:
-        return "needs the Parallel state (later issue)"
     return None
 
 

@@ -1,0 +1,252 @@
+"""The Map state: run an item processor over every item of an array, within a limit.
+
+Inline mode runs the iterations inside the execution; distributed mode runs each iteration
+as its own child run with its own history, and records MapRun events in the parent's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from .. import errors
+from .._dataflow import compile_payload, compile_result_path, compile_selector, error_output
+from .._history import History
+from .._interpreter import Program, run_program
+from .._query.failures import QueryFailure, to_json
+from .._query.paths import PathNotFound, compile_path
+from .._runtime import Run, StateFailed, Visit
+from .base import Outcome, Recovering
+from .fanout import fan_out
+
+_THRESHOLD_EXCEEDED: Final = "The specified tolerated failure threshold was exceeded"
+
+
+class MapState(Recovering):
+    """``Type: Map`` (the item processor is compiled by the definition compiler)."""
+
+    __slots__ = (
+        "_item_selector_reads_context",
+        "distributed",
+        "item_reader",
+        "item_selector",
+        "items_path",
+        "max_concurrency",
+        "max_items_per_batch",
+        "processor",
+        "result_path",
+        "result_selector",
+        "tolerated_count",
+        "tolerated_percentage",
+    )
+
+    failed_event = "MapStateFailed"
+
+    def __init__(self, name: str, definition: Mapping[str, Any], processor: Program) -> None:
+        super().__init__(name, definition)
+        self.processor = processor
+        processor_definition = definition.get("ItemProcessor") or definition.get("Iterator") or {}
+        config = processor_definition.get("ProcessorConfig") or {}
+        self.distributed = config.get("Mode") == "DISTRIBUTED"
+        self.items_path = compile_selector(definition, "ItemsPath")
+        selector_field = "ItemSelector" if "ItemSelector" in definition else "Parameters"
+        self.item_selector = compile_payload(definition, selector_field)
+        self._item_selector_reads_context = "$$" in json.dumps(definition.get(selector_field))
+        self.result_selector = compile_payload(definition, "ResultSelector")
+        self.result_path = compile_result_path(definition)
+        self.max_concurrency = _integer_field(definition, "MaxConcurrency")
+        self.tolerated_count = _integer_field(definition, "ToleratedFailureCount")
+        self.tolerated_percentage = _float_field(definition, "ToleratedFailurePercentage")
+        self.item_reader = definition.get("ItemReader")
+        batcher = definition.get("ItemBatcher") or {}
+        self.max_items_per_batch = batcher.get("MaxItemsPerBatch")
+
+    async def run(self, data: Any, visit: Visit) -> Outcome:
+        """Map the items (retrying and catching as configured)."""
+        effective = data if self.input_path is None else self.input_path(data, visit)
+
+        async def attempt(retry_count: int) -> Outcome:
+            result = await self._map(effective, visit)
+            if self.result_selector is not None:
+                result = self.result_selector(result, visit)
+            output = result if self.result_path is None else self.result_path(data, result, visit)
+            if self.output_path is not None:
+                output = self.output_path(output, visit)
+            return output, self.next
+
+        return await self.recover(data, visit, attempt)
+
+    async def _map(self, effective: Any, visit: Visit) -> list[Any]:
+        run = visit.run
+        history = run.history
+        now = run.clock.now
+        limit = self.max_concurrency(effective, visit) if self.max_concurrency else 0
+        if self.item_reader is not None:
+            raise StateFailed(
+                errors.ITEM_READER_FAILED,
+                f"State '{self.name}': reading Map items with an ItemReader is not supported yet",
+            )
+        items = effective if self.items_path is None else self.items_path(effective, visit)
+        if not isinstance(items, list):
+            raise visit.fail(
+                QueryFailure(
+                    errors.RUNTIME,
+                    f"Map state input must be an array but was: {to_json(items)}",
+                )
+            )
+        if self.max_items_per_batch is not None:
+            size = max(1, int(self.max_items_per_batch))
+            items = [{"Items": items[k : k + size]} for k in range(0, len(items), size)]
+        history.add("MapStateStarted", now(), {"length": len(items)})
+        tolerate = self._tolerance(effective, visit, len(items))
+        if self.distributed:
+            history.add("MapRunStarted", now(), {})
+        job = self._iteration(effective, items, visit)
+        try:
+            results = await fan_out(
+                len(items),
+                job,
+                clock=run.clock,
+                limit=limit,
+                tolerate=tolerate,
+                on_tolerated=lambda index, failed: error_output(failed.error, failed.cause),
+            )
+        except StateFailed as failed:
+            if self.distributed:
+                history.add("MapRunFailed", now(), {"error": failed.error, "cause": failed.cause})
+            if tolerate is not None:
+                raise StateFailed(
+                    errors.EXCEED_TOLERATED_FAILURE_THRESHOLD, _THRESHOLD_EXCEEDED
+                ) from None
+            raise
+        if self.distributed:
+            history.add("MapRunSucceeded", now())
+        history.add("MapStateSucceeded", now())
+        return results
+
+    def _iteration(self, effective: Any, items: list[Any], visit: Visit) -> Callable[[int], Any]:
+        run = visit.run
+        processor = self.processor
+        selector = self.item_selector
+        reads_context = self._item_selector_reads_context
+        name = self.name
+        distributed = self.distributed
+
+        async def iterate(index: int) -> Any:
+            item = items[index]
+            if selector is None:
+                iteration_input = item
+            else:
+                if reads_context:
+                    context = dict(visit.context)
+                    context["Map"] = {"Item": {"Index": index, "Value": item}}
+                    scoped = Visit(run, name, visit.entered_id, visit.entered_time, visit.variables)
+                    scoped._context = context
+                    iteration_input = selector(effective, scoped)
+                else:
+                    iteration_input = selector(effective, visit)
+            if distributed:
+                child = _child_run(run, name, index)
+                return await run_program(processor, iteration_input, child)
+            history = run.history
+            details = {"name": name, "index": index}
+            history.add("MapIterationStarted", run.clock.now(), details)
+            try:
+                output = await run_program(processor, iteration_input, run)
+            except StateFailed:
+                history.add("MapIterationFailed", run.clock.now(), details)
+                raise
+            except BaseException:
+                history.add("MapIterationAborted", run.clock.now(), details)
+                raise
+            history.add("MapIterationSucceeded", run.clock.now(), details)
+            return output
+
+        return iterate
+
+    def _tolerance(self, effective: Any, visit: Visit, total: int) -> Callable[[int], bool] | None:
+        count = self.tolerated_count(effective, visit) if self.tolerated_count else None
+        if count is not None and count < 0:
+            raise visit.fail(
+                QueryFailure(errors.RUNTIME, "ToleratedFailureCount cannot be negative.")
+            )
+        percentage = (
+            self.tolerated_percentage(effective, visit) if self.tolerated_percentage else None
+        )
+        if percentage is not None and not 0 <= percentage <= 100:
+            raise visit.fail(
+                QueryFailure(
+                    errors.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100."
+                )
+            )
+        if count is None and percentage is None:
+            return None
+
+        def tolerated(failures: int) -> bool:
+            if count is not None and failures > count:
+                return False
+            return not (percentage is not None and total and failures * 100 / total > percentage)
+
+        return tolerated
+
+
+def _child_run(parent: Run, state_name: str, index: int) -> Run:
+    """A distributed Map iteration's own run: its own history, the parent's everything else."""
+    return Run(
+        history=History(),
+        clock=parent.clock,
+        rng=parent.rng,
+        tasks=parent.tasks,
+        settings=parent.settings,
+        execution_context=parent.execution_context,
+        state_machine_context=parent.state_machine_context,
+        execution_name=f"{parent.execution_name}/{state_name}/{index}",
+        execution_arn=parent.execution_arn,
+        root_execution_name=parent.root_execution_name,
+        thread_limiter=parent.thread_limiter,
+    )
+
+
+def _integer_field(definition: Mapping[str, Any], field: str) -> Callable[[Any, Visit], int] | None:
+    if field in definition:
+        value = int(definition[field])
+        return lambda data, visit: value
+    path_field = f"{field}Path"
+    if path_field not in definition:
+        return None
+    return _path_number(definition[path_field], path_field, "integer")
+
+
+def _float_field(definition: Mapping[str, Any], field: str) -> Callable[[Any, Visit], float] | None:
+    if field in definition:
+        value = float(definition[field])
+        return lambda data, visit: value
+    path_field = f"{field}Path"
+    if path_field not in definition:
+        return None
+    return _path_number(definition[path_field], path_field, "float")
+
+
+def _path_number(text: str, field: str, kind: str) -> Callable[[Any, Visit], Any]:
+    path = compile_path(text)
+
+    def read(data: Any, visit: Visit) -> Any:
+        try:
+            value = path.get(data, visit.context, visit.variables)
+        except PathNotFound as exc:
+            raise visit.fail(QueryFailure(errors.RUNTIME, str(exc))) from None
+        valid = not isinstance(value, bool) and (
+            isinstance(value, int) or (kind == "float" and isinstance(value, float))
+        )
+        if not valid:
+            shown = value if isinstance(value, str) else to_json(value)
+            raise visit.fail(
+                QueryFailure(
+                    errors.RUNTIME,
+                    f'The {field} field refers to value "{shown}" which is not a valid {kind}: {text}',
+                )
+            )
+        return value
+
+    return read
