@@ -25,7 +25,7 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from orchestra import Engine, StateMachine  # noqa: E402
+from orchestra import Engine, StateMachine
 
 
 def w1_definition(count: int = 1000) -> dict[str, Any]:
@@ -131,7 +131,9 @@ async def main(runs: int, only: set[str] | None) -> None:
 
             plain_time, expected = await timed(plain_w1, runs)
             assert output == expected, "W1 output differs from the baseline"
-            rows.append(("W1", "1,000 Pass states (Parameters, ResultPath)", engine_time, plain_time, 1000))
+            rows.append(
+                ("W1", "1,000 Pass states (Parameters, ResultPath)", engine_time, plain_time, 1000)
+            )
         if not only or "W4" in only:
             machine = StateMachine.from_definition(W4_DEFINITION, name="w4")
             engine_time, output = await timed(lambda: run_once(engine, machine, {"n": 0}), runs)
@@ -150,7 +152,9 @@ async def main(runs: int, only: set[str] | None) -> None:
             assert outputs == expected, "W5 outputs differ from the baseline"
             rows.append(("W5", "1,000 executions x 5 Pass states", engine_time, plain_time, 5000))
 
-    print(f"{'workload':8} {'what':44} {'orchestra':>11} {'plain':>11} {'ratio':>8} {'per state':>10}")
+    print(
+        f"{'workload':8} {'what':44} {'orchestra':>11} {'plain':>11} {'ratio':>8} {'per state':>10}"
+    )
     for name, title, engine_time, plain_time, transitions in rows:
         per_state = engine_time / transitions * 1e6
         print(
@@ -160,7 +164,9 @@ async def main(runs: int, only: set[str] | None) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--only", default="", help="comma-separated workload names")
     args = parser.parse_args()

@@ -34,7 +34,9 @@ def compile_selector(definition: Mapping[str, Any], field: str) -> Selector | No
 
     def select(data: Any, visit: Visit) -> Any:
         try:
-            return path.get(data, visit.context if path.root == "context" else None, visit.variables)
+            return path.get(
+                data, visit.context if path.root == "context" else None, visit.variables
+            )
         except PathNotFound as exc:
             raise visit.fail(QueryFailure(errors.RUNTIME, str(exc))) from None
 
@@ -87,4 +89,7 @@ def compile_result_path(definition: Mapping[str, Any], field: str = "ResultPath"
 
 def error_output(error: str | None, cause: str | None) -> dict[str, Any]:
     """The value a Catcher passes on: AWS always sets both keys, ``Cause`` "" when absent."""
-    return {"Error": error if error is not None else "", "Cause": cause if cause is not None else ""}
+    return {
+        "Error": error if error is not None else "",
+        "Cause": cause if cause is not None else "",
+    }

@@ -103,7 +103,7 @@ class Engine:
         return None
 
     async def start_execution(
-        self, machine: StateMachine, input: Any = None, name: str | None = None  # noqa: A002
+        self, machine: StateMachine, input: Any = None, name: str | None = None
     ) -> Execution:
         """Start an execution; return at once.
 
@@ -122,7 +122,7 @@ class Engine:
         if group is None:
             raise EngineError("the engine is not running: use 'async with Engine(...)'")
         if input is None:
-            input = {}  # noqa: A001
+            input = {}
         try:
             input_text = json.dumps(input, separators=(",", ":"), ensure_ascii=False)
         except (TypeError, ValueError) as exc:
@@ -140,7 +140,9 @@ class Engine:
             arn = f"arn:aws:states:{self.region}:{self.account}:execution:{machine.name}:{name}"
         existing = self._executions.get(arn)
         if existing is not None:
-            if existing.status is ExecutionStatus.RUNNING and json.dumps(existing.input) == json.dumps(input):
+            if existing.status is ExecutionStatus.RUNNING and json.dumps(
+                existing.input
+            ) == json.dumps(input):
                 return existing
             raise ExecutionAlreadyExists(f"Execution Already Exists: '{arn}'")
         self._warn_unbound(machine)
@@ -211,9 +213,8 @@ class Engine:
                 ExecutionStatus.FAILED, clock.now(), error=failure.error, cause=failure.cause
             )
         except anyio.get_cancelled_exc_class():
-            with anyio.CancelScope(shield=True):
-                history.add("ExecutionAborted", clock.now(), {})
-                execution._close(ExecutionStatus.ABORTED, clock.now())
+            history.add("ExecutionAborted", clock.now(), {})
+            execution._close(ExecutionStatus.ABORTED, clock.now())
             raise
         finally:
             busy.__exit__(None, None, None)

@@ -46,7 +46,7 @@ class Execution:
         name: str,
         arn: str,
         machine: StateMachine,
-        input: Any,  # noqa: A002 - AWS's own field name
+        input: Any,
         start_date: datetime,
         parent: Execution | None = None,
     ) -> None:

@@ -58,7 +58,7 @@ class StateMachine:
         source: Mapping[str, Any] | str | os.PathLike[str],
         *,
         name: str | None = None,
-        type: MachineType = "STANDARD",  # noqa: A002 - AWS's own parameter name
+        type: MachineType = "STANDARD",
         role_arn: str | None = None,
         substitutions: Mapping[str, Any] | None = None,
     ) -> StateMachine:

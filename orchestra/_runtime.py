@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ._tasks import TaskRegistry
 
 
-class StateFailed(Exception):  # noqa: N818 - a control-flow signal, not an error class
+class StateFailed(Exception):
     """A state failed with an ASL error and cause (the engine's failure value, in flight)."""
 
     def __init__(self, error: str | None, cause: str | None) -> None:

@@ -30,7 +30,9 @@ LAMBDA_ARN: Final = re.compile(
 _PARTIAL_LAMBDA: Final = re.compile(
     r"(?:(?P<account>\d{12}):function:)?(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[$A-Za-z0-9_-]+))?"
 )
-LAMBDA_INVOKE: Final = re.compile(r"arn:aws[a-zA-Z-]*:states:::lambda:invoke(?:\.waitForTaskToken)?")
+LAMBDA_INVOKE: Final = re.compile(
+    r"arn:aws[a-zA-Z-]*:states:::lambda:invoke(?:\.waitForTaskToken)?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +280,9 @@ class TaskRegistry:
         return spec
 
     def __len__(self) -> int:
-        return len({id(spec.fn) for spec in (*self._by_resource.values(), *self._by_function.values())})
+        return len(
+            {id(spec.fn) for spec in (*self._by_resource.values(), *self._by_function.values())}
+        )
 
 
 def lambda_function_arn(function_name: str, region: str, account: str) -> str:

@@ -94,7 +94,7 @@ class ExecutionError(OrchestraError):
         super().__init__(f"execution {status}: {error}: {cause}")
 
 
-class TaskFailed(Exception):  # noqa: N818 - the name mirrors AWS's TaskFailed event
+class TaskFailed(Exception):
     """Raised by task code to fail its state with an ASL error name and a cause.
 
     Args:

@@ -132,7 +132,7 @@ class VirtualClock:
     def _jump_to(self, moment: float) -> None:
         self._offset = max(self._offset, moment)
         while self._live_timers() and self._timers[0][0] <= self._offset:
-            _, timer, fire = heapq.heappop(self._timers)
+            _, _, fire = heapq.heappop(self._timers)
             fire()
 
     def _poke(self) -> None:

@@ -11,7 +11,7 @@ from orchestra.testing import VirtualClock
 
 async def run(
     definition: Any,
-    input: Any = None,  # noqa: A002
+    input: Any = None,
     *,
     tasks: Sequence[Callable[..., Any]] = (),
     clock: VirtualClock | None = None,

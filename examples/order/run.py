@@ -1,6 +1,6 @@
 """Run the order workflow twice (one order ships, one is declined) and show what happened.
 
-    python examples/order/run.py
+python examples/order/run.py
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tasks import TASKS  # noqa: E402
+from tasks import TASKS
 
-from orchestra import Engine, StateMachine  # noqa: E402
-from orchestra.testing import VirtualClock  # noqa: E402
+from orchestra import Engine, StateMachine
+from orchestra.testing import VirtualClock
 
 DEFINITION = Path(__file__).resolve().parent / "order.asl.yaml"
 ACCOUNT, REGION = "123456789012", "eu-west-1"

@@ -20,7 +20,9 @@ Root = Literal["input", "context", "variable"]
 Step = str | int
 
 _NAME_STEP: Final = re.compile(r"\.([^.\[\]]+)")
-_BRACKET_STEP: Final = re.compile(r"\[\s*(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"|(-?\d+))\s*\]")
+_BRACKET_STEP: Final = re.compile(
+    r"\[\s*(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"|(-?\d+))\s*\]"
+)
 _VARIABLE_ROOT: Final = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -47,10 +49,7 @@ class PathApplyError(LookupError):
 
 
 def _normalized(steps: tuple[Step, ...]) -> str:
-    parts = ["$"]
-    for step in steps:
-        parts.append(f"[{step}]" if isinstance(step, int) else f"['{step}']")
-    return "".join(parts)
+    return "$" + "".join(f"[{step}]" if isinstance(step, int) else f"['{step}']" for step in steps)
 
 
 def _parse_steps(text: str, start: int) -> tuple[Step, ...] | None:
@@ -110,7 +109,8 @@ def _walk(steps: tuple[Step, ...], text: str) -> Callable[[Any], Any]:
             prefix = _normalized(steps[: position + 1])
             if type(data) is not list:
                 raise PathNotFound(
-                    text, f"Filter: [{step}] can only be applied to arrays. Current context is: {data}"
+                    text,
+                    f"Filter: [{step}] can only be applied to arrays. Current context is: {data}",
                 )
             raise PathNotFound(text, f"Index out of bounds when evaluating path {prefix}")
         return data
@@ -130,7 +130,7 @@ def _jsonpath_ng_finder(text: str, expression: str) -> Callable[[Any], Any]:
             # jsonpath-ng warns about filter spellings it still parses; the path is valid.
             warnings.simplefilter("ignore", DeprecationWarning)
             compiled = parse(translated)
-    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:  # noqa: BLE001 - the parser raises bare Exception for some inputs
+    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
         raise PathSyntaxError(f"The value for the field must be a valid JSONPath: {text}") from exc
 
     def find(data: Any) -> Any:

@@ -85,12 +85,15 @@ def _compile_object(node: dict[str, Any]) -> Evaluator | None:
 def _compile_dynamic(key: str, value: Any) -> Evaluator:
     if not isinstance(value, str):
         raise TemplateSyntaxError(
-            key, f"The value for the field '{key}' must be a STRING that contains a JSONPath but was {type(value).__name__}"
+            key,
+            f"The value for the field '{key}' must be a STRING that contains a JSONPath but was {type(value).__name__}",
         )
     if is_intrinsic(value):
         intrinsic = compile_intrinsic(value)
 
-        def call(data: Any, context: Any, variables: Mapping[str, Any] | None, rng: random.Random) -> Any:
+        def call(
+            data: Any, context: Any, variables: Mapping[str, Any] | None, rng: random.Random
+        ) -> Any:
             try:
                 return intrinsic.evaluate(data, context, variables, rng)
             except IntrinsicError as exc:
@@ -101,7 +104,8 @@ def _compile_dynamic(key: str, value: Any) -> Evaluator:
         path = compile_path(value)
     except PathSyntaxError:
         raise TemplateSyntaxError(
-            key, f"The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call"
+            key,
+            f"The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call",
         ) from None
     return _path_reader(key, path)
 
@@ -109,7 +113,9 @@ def _compile_dynamic(key: str, value: Any) -> Evaluator:
 def _path_reader(key: str, path: Path) -> Evaluator:
     text = path.text
 
-    def read(data: Any, context: Any, variables: Mapping[str, Any] | None, rng: random.Random) -> Any:
+    def read(
+        data: Any, context: Any, variables: Mapping[str, Any] | None, rng: random.Random
+    ) -> Any:
         try:
             return path.get(data, context, variables)
         except PathNotFound:

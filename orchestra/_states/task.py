@@ -63,7 +63,11 @@ class TaskState(Recovering):
         spec, payload, function_arn = self._bind(run, parameters)
         is_lambda = target.kind == "lambda"
         prefix = "LambdaFunction" if is_lambda else "Task"
-        base = {} if is_lambda else {"resourceType": target.resource_type, "resource": target.resource_name}
+        base = (
+            {}
+            if is_lambda
+            else {"resourceType": target.resource_type, "resource": target.resource_name}
+        )
         if is_lambda:
             scheduled: dict[str, Any] = {"resource": target.resource, "input": parameters}
         else:
@@ -78,7 +82,9 @@ class TaskState(Recovering):
 
         if spec is None:
             failure = self._unbound(run, function_arn)
-            run.history.add(f"{prefix}Failed", now(), {**base, "error": failure.error, "cause": failure.cause})
+            run.history.add(
+                f"{prefix}Failed", now(), {**base, "error": failure.error, "cause": failure.cause}
+            )
             raise failure
 
         invocation = Invocation(
@@ -151,7 +157,9 @@ class TaskState(Recovering):
         limit = run.settings.payload_limit
         if len(text) * 4 > limit and len(text.encode()) > limit:
             # AWS names the resource here, not the state: the function ARN, or the service.
-            who = self.target.resource if self.target.kind == "lambda" else self.target.resource_type
+            who = (
+                self.target.resource if self.target.kind == "lambda" else self.target.resource_type
+            )
             raise StateFailed(
                 errors.DATA_LIMIT_EXCEEDED,
                 f"The state/task '{who}' returned a result with a size exceeding the "
@@ -238,10 +246,9 @@ def _compile_seconds(
             raise visit.fail(
                 QueryFailure(
                     errors.RUNTIME,
-                    f"The {path_field} field refers to value \"{value}\" which is not a valid positive integer: {path.text}",
+                    f'The {path_field} field refers to value "{value}" which is not a valid positive integer: {path.text}',
                 )
             )
         return float(value)
 
     return read
-

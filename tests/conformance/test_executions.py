@@ -23,7 +23,9 @@ CASES = [case for case in CASES if case.category != "definition_validation"]
 
 def _params() -> list[Any]:
     if not CASES:
-        return [pytest.param(None, marks=pytest.mark.skip(reason=ABSENT_REASON), id="corpus-absent")]
+        return [
+            pytest.param(None, marks=pytest.mark.skip(reason=ABSENT_REASON), id="corpus-absent")
+        ]
     params = []
     for case in CASES:
         marks = []

@@ -50,7 +50,7 @@ async def test_failed_execution_raises_execution_error() -> None:
 
 async def test_history_events_have_aws_ids_and_shapes() -> None:
     """Events are numbered from 1, chained, and carry AWS's details."""
-    execution, history = await run(HELLO, {"x": 1})
+    _, history = await run(HELLO, {"x": 1})
     assert [e.id for e in history] == [1, 2, 3, 4]
     assert [e.previous_event_id for e in history] == [0, 1, 2, 3]
     started = history[0].to_dict()
@@ -68,7 +68,9 @@ async def test_history_events_have_aws_ids_and_shapes() -> None:
 async def test_arns_follow_aws_forms() -> None:
     """Machine and execution ARNs use the engine's account and region."""
     machine_ = StateMachine.from_definition(HELLO, name="orders")
-    async with Engine(account="111122223333", region="eu-central-1", clock=VirtualClock()) as engine:
+    async with Engine(
+        account="111122223333", region="eu-central-1", clock=VirtualClock()
+    ) as engine:
         execution = await engine.start_execution(machine_, {}, name="first")
         await execution.wait()
     assert execution.arn == "arn:aws:states:eu-central-1:111122223333:execution:orders:first"
@@ -185,6 +187,8 @@ async def test_tasks_may_sleep_on_the_engine_clock() -> None:
         await ctx.sleep(600)
         return "rested"
 
-    execution, _ = await run(machine(("T", {"Type": "Task", "Resource": FN})), {}, tasks=[nap], clock=clock)
+    execution, _ = await run(
+        machine(("T", {"Type": "Task", "Resource": FN})), {}, tasks=[nap], clock=clock
+    )
     assert execution.output == "rested"
     assert clock.elapsed == 600

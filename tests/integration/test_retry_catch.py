@@ -116,7 +116,11 @@ async def test_catch_routes_the_error_output() -> None:
         "order": 1,
         "err": {"Error": "Payment.Declined", "Cause": "attempt 0"},
     }
-    assert [e.type for e in history][4:7] == ["LambdaFunctionFailed", "TaskStateExited", "PassStateEntered"]
+    assert [e.type for e in history][4:7] == [
+        "LambdaFunctionFailed",
+        "TaskStateExited",
+        "PassStateEntered",
+    ]
 
 
 async def test_task_failed_matches_everything_but_timeout() -> None:

@@ -142,9 +142,7 @@ async def test_other_exceptions_fail_with_class_name_and_message() -> None:
 
 async def test_unbound_lambda_fails_like_aws() -> None:
     """A Lambda function with no task fails with Lambda.ResourceNotFoundException."""
-    definition = task_state(
-        "arn:aws:states:::lambda:invoke", Parameters={"FunctionName": "nobody"}
-    )
+    definition = task_state("arn:aws:states:::lambda:invoke", Parameters={"FunctionName": "nobody"})
     execution, _ = await run(definition, {})
     assert execution.error == "Lambda.ResourceNotFoundException"
     assert execution.cause is not None
@@ -194,7 +192,8 @@ async def test_sync_tasks_run_in_worker_threads() -> None:
         threads.append(threading.get_ident())
 
     await run(task_state(FN), {}, tasks=[where])
-    assert threads and threads[0] != threading.get_ident()
+    assert len(threads) == 1
+    assert threads[0] != threading.get_ident()
 
 
 async def test_timeout_cancels_an_async_task() -> None:
@@ -236,11 +235,11 @@ async def test_heartbeat_keeps_a_task_alive_and_missing_it_times_out() -> None:
 async def test_sync_task_sees_cancellation() -> None:
     """A cancelled sync task sees ``ctx.cancelled`` and is waited for, not abandoned."""
     observed: list[bool] = []
-    started = threading.Event()
+    started = anyio.Event()
 
     @task(FN)
     def patient(payload: Any, ctx: TaskContext) -> None:
-        started.set()
+        anyio.from_thread.run_sync(started.set)
         deadline = time.monotonic() + 2
         while not ctx.cancelled and time.monotonic() < deadline:
             time.sleep(0.002)
@@ -249,8 +248,7 @@ async def test_sync_task_sees_cancellation() -> None:
     machine_ = StateMachine.from_definition(task_state(FN))
     async with Engine(tasks=[patient]) as engine:
         execution = await engine.start_execution(machine_, {})
-        while not started.is_set():
-            await anyio.sleep(0.001)
+        await started.wait()
     # Leaving the engine cancelled the execution and waited for the thread to return.
     assert observed == [True]
     assert execution.status == "ABORTED"

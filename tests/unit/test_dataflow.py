@@ -13,7 +13,7 @@ from tests.helpers import machine, run
 pytestmark = pytest.mark.anyio
 
 
-async def output_of(state: dict[str, Any], input: Any) -> Any:  # noqa: A002
+async def output_of(state: dict[str, Any], input: Any) -> Any:
     execution, _ = await run(machine(("S", {"Type": "Pass", **state})), input)
     assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
     return execution.output

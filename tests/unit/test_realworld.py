@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from orchestra import StateMachine
 from orchestra._definition.load import load_definition
 from orchestra._definition.validate import validate_definition
 
@@ -25,9 +26,6 @@ KNOWN = {
     ),
     "sfn-agent__step-functions__supervisor-agent-flow-template.json": (
         "a template whose code fills in the Choice rules (an empty rule {} as stored)"
-    ),
-    "sfn-workflows__account-vending-machine__statemachine__statemachine.asl.json": (
-        "compile_path rejects Jayway's '$.[?(@.OU > 0)]' (a dot before a bracket)"
     ),
 }
 
@@ -92,6 +90,15 @@ def _corpus_present() -> None:
 def test_definition_validates_clean(path: Path) -> None:
     """The definition loads with its placeholders filled and has no problem."""
     assert [str(d) for d in validate_definition(_load(path))] == []
+
+
+@pytest.mark.filterwarnings("ignore:An unquoted word as a comparison operand:DeprecationWarning")
+@pytest.mark.parametrize("path", _cases())
+def test_engine_accepts_definition(path: Path) -> None:
+    """The engine compiles the definition through its public API."""
+    text = path.read_text(encoding="utf-8-sig")
+    machine = StateMachine.from_definition(path, substitutions=substitutions(text))
+    assert machine.program.states
 
 
 def test_unquoted_placeholder_becomes_a_number() -> None:
