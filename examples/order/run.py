@@ -40,10 +40,14 @@ async def main() -> None:
                 print("output:", json.dumps(execution.output))
             else:
                 print(f"error: {execution.error}: {execution.cause}")
-            print("history:")
+            print("history (state and outcome events):")
             for event in await engine.get_execution_history(execution):
+                if event.type.endswith(("Scheduled", "Started", "Exited")):
+                    continue
                 details = event.details or {}
                 label = details.get("name") or details.get("error") or ""
+                if "index" in details:
+                    label = f"{label}[{details['index']}]"
                 print(f"  {event.id:>3} {event.type:<26} {label}")
             print()
 

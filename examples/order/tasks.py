@@ -35,4 +35,23 @@ async def charge_card(charge: dict[str, Any]) -> dict[str, Any]:
     return {"paymentId": f"P-{charge['orderId']}", "charged": charge["amount"]}
 
 
-TASKS = [validate_order, reserve_stock, charge_card]
+@task(name="pack-item")
+async def pack_item(request: dict[str, Any], ctx: TaskContext) -> dict[str, Any]:
+    """Pack one item (the Map runs two of these at a time)."""
+    await ctx.sleep(0.5)  # packing takes a while; on the engine's clock
+    return {"parcel": f"{request['position'] + 1}:{request['item']}"}
+
+
+@task(name="send-email")
+async def send_email(request: dict[str, Any]) -> dict[str, Any]:
+    """Tell the customer the order is paid."""
+    return {"sent": True, "orderId": request["orderId"]}
+
+
+@task(name="award-points")
+def award_points(request: dict[str, Any]) -> dict[str, Any]:
+    """Award loyalty points, one per whole currency unit."""
+    return {"points": int(request["amount"])}
+
+
+TASKS = [validate_order, pack_item, reserve_stock, charge_card, send_email, award_points]
