@@ -7,6 +7,11 @@ input in, the same output out, no ASL), and their ratio. Workloads mirror the sh
 W1: 1,000 Pass states in a row with Parameters and ResultPath.
 W4: a 1,000-turn loop of a Pass with States.MathAdd and a Choice (2,000 transitions).
 W5: 1,000 executions of a 5-state Pass machine started at once.
+W2: a Map over 10,000 items with a one-Pass iterator, MaxConcurrency 0 (W2b: 40).
+W3: a Parallel of 100 branches of 3 Pass states each.
+W7: a Map over 10,000 items calling an async @task that returns at once, MaxConcurrency 100.
+The baselines of W2, W2b, W3 and W7 are plain anyio: a task group, with a CapacityLimiter
+where the Map has a limit.
 The clock covers starting the execution(s) until every output is known; compiling the
 definition happens before it.
 """
@@ -22,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from orchestra import Engine, StateMachine
+from orchestra import Engine, StateMachine, task
 
 
 def w1_definition(count: int = 1000) -> dict[str, Any]:
@@ -84,6 +90,88 @@ W5_DEFINITION = {
 }
 
 
+def map_definition(limit: int, resource: str | None = None) -> dict[str, Any]:
+    step: dict[str, Any] = (
+        {"Type": "Task", "Resource": resource, "End": True}
+        if resource
+        else {"Type": "Pass", "Parameters": {"x.$": "$.id"}, "End": True}
+    )
+    return {
+        "StartAt": "Map",
+        "States": {
+            "Map": {
+                "Type": "Map",
+                "MaxConcurrency": limit,
+                "ItemProcessor": {"StartAt": "Step", "States": {"Step": step}},
+                "End": True,
+            }
+        },
+    }
+
+
+W3_DEFINITION = {
+    "StartAt": "Fan",
+    "States": {
+        "Fan": {
+            "Type": "Parallel",
+            "Branches": [
+                {
+                    "StartAt": f"A{b}",
+                    "States": {
+                        f"A{b}": {"Type": "Pass", "Next": f"B{b}"},
+                        f"B{b}": {
+                            "Type": "Pass",
+                            "Result": b,
+                            "ResultPath": "$.branch",
+                            "Next": f"C{b}",
+                        },
+                        f"C{b}": {"Type": "Pass", "End": True},
+                    },
+                }
+                for b in range(100)
+            ],
+            "End": True,
+        }
+    },
+}
+
+ECHO = "arn:aws:lambda:us-east-1:123456789012:function:echo"
+
+
+@task(ECHO)
+async def echo(payload: Any) -> Any:
+    return payload
+
+
+async def plain_map(
+    items: list[Any], work: Callable[[Any], Awaitable[Any]], limit: int | None
+) -> list[Any]:
+    results: list[Any] = [None] * len(items)
+    limiter = anyio.CapacityLimiter(limit) if limit else None
+
+    async def one(index: int, item: Any) -> None:
+        if limiter is None:
+            results[index] = await work(item)
+            return
+        async with limiter:
+            results[index] = await work(item)
+
+    async with anyio.create_task_group() as group:
+        for index, item in enumerate(items):
+            group.start_soon(one, index, item)
+    return results
+
+
+async def pass_step(item: Any) -> Any:
+    await anyio.lowlevel.checkpoint()
+    return {"x": item["id"]}
+
+
+async def branch_step(branch: int, data: Any) -> Any:
+    await anyio.lowlevel.checkpoint()
+    return {**data, "branch": branch}
+
+
 async def run_once(engine: Engine, machine: StateMachine, data: Any) -> Any:
     execution = await engine.start_execution(machine, data)
     return await execution.result()
@@ -120,46 +208,102 @@ async def timed(fn: Callable[[], Awaitable[Any]], runs: int) -> tuple[float, Any
 
 
 async def main(runs: int, only: set[str] | None) -> None:
-    rows = []
-    async with Engine() as engine:
-        if not only or "W1" in only:
-            machine = StateMachine.from_definition(w1_definition(), name="w1")
-            engine_time, output = await timed(lambda: run_once(engine, machine, {"i": 0}), runs)
+    rows: list[tuple[str, str, float, float, int]] = []
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    async def measure(
+        name: str,
+        title: str,
+        engine_run: Callable[[], Awaitable[Any]],
+        plain_run: Callable[[], Awaitable[Any]],
+        transitions: int,
+    ) -> None:
+        engine_time, output = await timed(engine_run, runs)
+        plain_time, expected = await timed(plain_run, runs)
+        assert output == expected, f"{name}: the output differs from the baseline's"
+        rows.append((name, title, engine_time, plain_time, transitions))
+
+    async with Engine(tasks=[echo]) as engine:
+        if wanted("W1"):
+            w1 = StateMachine.from_definition(w1_definition(), name="w1")
 
             async def plain_w1() -> Any:
                 return w1_plain({"i": 0})
 
-            plain_time, expected = await timed(plain_w1, runs)
-            assert output == expected, "W1 output differs from the baseline"
-            rows.append(
-                ("W1", "1,000 Pass states (Parameters, ResultPath)", engine_time, plain_time, 1000)
+            await measure(
+                "W1",
+                "1,000 Pass states (Parameters, ResultPath)",
+                lambda: run_once(engine, w1, {"i": 0}),
+                plain_w1,
+                1000,
             )
-        if not only or "W4" in only:
-            machine = StateMachine.from_definition(W4_DEFINITION, name="w4")
-            engine_time, output = await timed(lambda: run_once(engine, machine, {"n": 0}), runs)
+        if wanted("W4"):
+            w4 = StateMachine.from_definition(W4_DEFINITION, name="w4")
 
             async def plain_w4() -> Any:
                 return w4_plain({"n": 0})
 
-            plain_time, expected = await timed(plain_w4, runs)
-            assert output == expected, "W4 output differs from the baseline"
-            rows.append(("W4", "1,000 x (MathAdd Pass, Choice)", engine_time, plain_time, 2001))
-        if not only or "W5" in only:
-            machine = StateMachine.from_definition(W5_DEFINITION, name="w5")
+            await measure(
+                "W4",
+                "1,000 x (MathAdd Pass, Choice)",
+                lambda: run_once(engine, w4, {"n": 0}),
+                plain_w4,
+                2001,
+            )
+        if wanted("W5"):
+            w5 = StateMachine.from_definition(W5_DEFINITION, name="w5")
             inputs = [{"id": k} for k in range(1000)]
-            engine_time, outputs = await timed(lambda: run_many(engine, machine, inputs), runs)
-            plain_time, expected = await timed(lambda: plain_many(inputs), runs)
-            assert outputs == expected, "W5 outputs differ from the baseline"
-            rows.append(("W5", "1,000 executions x 5 Pass states", engine_time, plain_time, 5000))
+            await measure(
+                "W5",
+                "1,000 executions x 5 Pass states",
+                lambda: run_many(engine, w5, inputs),
+                lambda: plain_many(inputs),
+                5000,
+            )
+        items = [{"id": k} for k in range(10_000)]
+        for name, limit in (("W2", 0), ("W2b", 40)):
+            if wanted(name):
+                w2 = StateMachine.from_definition(map_definition(limit), name=name.lower())
+                await measure(
+                    name,
+                    f"Map 10,000 x Pass, MaxConcurrency {limit}",
+                    lambda w2=w2: run_once(engine, w2, items),
+                    lambda limit=limit: plain_map(items, pass_step, limit),
+                    10_000,
+                )
+        if wanted("W3"):
+            w3 = StateMachine.from_definition(W3_DEFINITION, name="w3")
+
+            async def plain_w3() -> Any:
+                return await plain_map(list(range(100)), lambda b: branch_step(b, {"in": 1}), None)
+
+            await measure(
+                "W3",
+                "Parallel of 100 branches x 3 Pass",
+                lambda: run_once(engine, w3, {"in": 1}),
+                plain_w3,
+                300,
+            )
+        if wanted("W7"):
+            w7 = StateMachine.from_definition(map_definition(100, ECHO), name="w7")
+            await measure(
+                "W7",
+                "Map 10,000 x async @task, MaxConcurrency 100",
+                lambda: run_once(engine, w7, items),
+                lambda: plain_map(items, echo, 100),
+                10_000,
+            )
 
     print(
-        f"{'workload':8} {'what':44} {'orchestra':>11} {'plain':>11} {'ratio':>8} {'per state':>10}"
+        f"{'workload':8} {'what':46} {'orchestra':>11} {'plain':>11} {'ratio':>7} {'per state':>10}"
     )
     for name, title, engine_time, plain_time, transitions in rows:
         per_state = engine_time / transitions * 1e6
         print(
-            f"{name:8} {title:44} {engine_time * 1e3:9.2f}ms {plain_time * 1e3:9.3f}ms "
-            f"{engine_time / plain_time:7.1f}x {per_state:8.2f}us"
+            f"{name:8} {title:46} {engine_time * 1e3:9.2f}ms {plain_time * 1e3:9.2f}ms "
+            f"{engine_time / plain_time:6.1f}x {per_state:8.2f}us"
         )
 
 

@@ -76,12 +76,18 @@ async def invoke_task(invocation: Invocation) -> CallOutcome:
                 return
             beats[0] = anyio.Event()
 
+    if invocation.heartbeat is None and invocation.timeout is None:
+        # The common case needs no scope and no watcher: each costs a cancellation later.
+        await _call(invocation.spec, invocation.payload, context, run, outcome)
+        return outcome
     with clock.timeout(invocation.timeout) as deadline:
-        async with anyio.create_task_group() as group:
-            if invocation.heartbeat is not None:
-                group.start_soon(watch_heartbeat, invocation.heartbeat, group.cancel_scope)
+        if invocation.heartbeat is None:
             await _call(invocation.spec, invocation.payload, context, run, outcome)
-            group.cancel_scope.cancel()
+        else:
+            async with anyio.create_task_group() as group:
+                group.start_soon(watch_heartbeat, invocation.heartbeat, group.cancel_scope)
+                await _call(invocation.spec, invocation.payload, context, run, outcome)
+                group.cancel_scope.cancel()
     if heartbeat_missed:
         return CallOutcome(timed_out=errors.HEARTBEAT_TIMEOUT)
     if deadline.cancelled_caught:

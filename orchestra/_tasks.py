@@ -142,16 +142,15 @@ class TaskContext:
         state_name: the Task state running this task.
         retry_count: 0 on the first attempt, then 1, 2, ...
         task_token: the callback token, for ``.waitForTaskToken`` resources.
-        log: a structlog logger bound to the execution and state.
     """
 
     __slots__ = (
         "_cancelled",
         "_heartbeat",
+        "_log",
         "_sleep",
         "execution_arn",
         "execution_name",
-        "log",
         "retry_count",
         "root_execution_name",
         "state_name",
@@ -179,12 +178,19 @@ class TaskContext:
         self._heartbeat = heartbeat
         self._sleep = sleep
         self._cancelled = False
-        self.log = structlog.get_logger("orchestra.task").bind(
-            execution=execution_name,
-            root_execution=root_execution_name,
-            state=state_name,
-            attempt=retry_count,
-        )
+        self._log: Any = None
+
+    @property
+    def log(self) -> Any:
+        """A structlog logger bound to the execution, root execution, state and attempt."""
+        if self._log is None:
+            self._log = structlog.get_logger("orchestra.task").bind(
+                execution=self.execution_name,
+                root_execution=self.root_execution_name,
+                state=self.state_name,
+                attempt=self.retry_count,
+            )
+        return self._log
 
     @property
     def cancelled(self) -> bool:
