@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._dataflow import Selector, compile_payload
 from ._definition.validate import MachineType, validate_definition
 from ._interpreter import Program
 from ._query.choice import Predicate, compile_rule
@@ -101,12 +102,12 @@ def _compile_state(
 def _compile_choice(
     name: str, body: Mapping[str, Any], pointer: str, diagnostics: list[Diagnostic]
 ) -> State | None:
-    rules: list[tuple[Predicate, str]] = []
+    rules: list[tuple[Predicate, str, Selector | None]] = []
     before = len(diagnostics)
     for index, rule in enumerate(body.get("Choices", ())):
         predicate = compile_rule(rule, f"{pointer}/Choices/{index}", diagnostics)
         if predicate is not None:
-            rules.append((predicate, rule["Next"]))
+            rules.append((predicate, rule["Next"], compile_payload(rule, "Assign")))
     if len(diagnostics) != before:
         return None
     return ChoiceState(name, body, rules)

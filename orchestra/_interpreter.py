@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import ChainMap
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from anyio import get_cancelled_exc_class
 from anyio.lowlevel import checkpoint
@@ -25,12 +26,25 @@ class Program:
     states: Mapping[str, State]
 
 
-async def run_program(program: Program, data: Any, run: Run) -> Any:
+async def run_program(
+    program: Program, data: Any, run: Run, outer: Mapping[str, Any] | None = None
+) -> Any:
     """Run ``program`` on ``data`` to its end; return the final output.
+
+    Args:
+        program: the states to run.
+        data: the input of the first state.
+        run: the execution's runtime.
+        outer: the variables of the enclosing scope (a branch or iteration sees them).
 
     Raises:
         StateFailed: a state failed and nothing caught it.
     """
+    # Variables assigned here live in this scope only; nothing leaks out of a branch.
+    local: dict[str, Any] = {}
+    variables: Mapping[str, Any] = (
+        local if outer is None else ChainMap(local, cast("MutableMapping[str, Any]", outer))
+    )
     states = program.states
     state = states[program.start_at]
     history = run.history
@@ -41,14 +55,15 @@ async def run_program(program: Program, data: Any, run: Run) -> Any:
         entered_id = history.add(
             state.entered_event, entered_time, {"name": state.name, "input": data}
         )
+        visit = Visit(run, state.name, entered_id, entered_time, variables)
         try:
-            output, next_name = await state.run(
-                data, Visit(run, state.name, entered_id, entered_time)
-            )
+            output, next_name = await state.run(data, visit)
         except get_cancelled_exc_class():
             # A sibling's failure or a stop cancelled this run: AWS records the state aborted.
             history.add(f"{state.type}StateAborted", now(), {"name": state.name})
             raise
+        if visit.assigned is not None:
+            local.update(visit.assigned)
         if state.exited_event is not None:
             history.add(state.exited_event, now(), {"name": state.name, "output": output})
         if next_name is None:

@@ -72,6 +72,7 @@ class Visit:
 
     __slots__ = (
         "_context",
+        "assigned",
         "entered_id",
         "entered_time",
         "retry_count",
@@ -94,6 +95,7 @@ class Visit:
         self.entered_time = entered_time
         self.variables = variables
         self.retry_count: int | None = None
+        self.assigned: dict[str, Any] | None = None
         self._context: dict[str, Any] | None = None
 
     def set_retry_count(self, count: int) -> None:

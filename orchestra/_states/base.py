@@ -6,7 +6,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from .. import errors
-from .._dataflow import Merger, Selector, compile_result_path, compile_selector, error_output
+from .._dataflow import (
+    Merger,
+    Selector,
+    compile_payload,
+    compile_result_path,
+    compile_selector,
+    error_output,
+)
 from .._retry import Catcher, ErrorMatcher, RetryState, compile_retriers, find_catcher
 from .._runtime import StateFailed, Visit
 
@@ -20,6 +27,7 @@ class State:
     """
 
     __slots__ = (
+        "assign",
         "definition",
         "end",
         "entered_event",
@@ -41,10 +49,16 @@ class State:
         self.exited_event: str | None = f"{self.type}StateExited"
         self.input_path: Selector | None = compile_selector(definition, "InputPath")
         self.output_path: Selector | None = compile_selector(definition, "OutputPath")
+        self.assign: Selector | None = compile_payload(definition, "Assign")
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Run the state on its raw input."""
         raise NotImplementedError
+
+    def assign_from(self, value: Any, visit: Visit) -> None:
+        """Evaluate ``Assign`` against ``value`` (the state's result); applied after the state."""
+        if self.assign is not None:
+            visit.assigned = self.assign(value, visit)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -66,6 +80,7 @@ class Recovering(State):
                 matcher=ErrorMatcher(frozenset(rule["ErrorEquals"])),
                 next=rule["Next"],
                 result_path=compile_result_path(rule),
+                assign=compile_payload(rule, "Assign"),
             )
             for rule in definition.get("Catch") or ()
         )
@@ -97,6 +112,8 @@ class Recovering(State):
 
     def _caught(self, catcher: Catcher, data: Any, visit: Visit, failure: StateFailed) -> Outcome:
         result = error_output(failure.error, failure.cause)
+        if catcher.assign is not None:
+            visit.assigned = catcher.assign(result, visit)
         merge: Merger | None = catcher.result_path
         output = result if merge is None else merge(data, result, visit)
         return output, catcher.next

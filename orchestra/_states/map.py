@@ -68,6 +68,7 @@ class MapState(Recovering):
 
         async def attempt(retry_count: int) -> Outcome:
             result = await self._map(effective, visit)
+            self.assign_from(result, visit)
             if self.result_selector is not None:
                 result = self.result_selector(result, visit)
             output = result if self.result_path is None else self.result_path(data, result, visit)
@@ -148,12 +149,12 @@ class MapState(Recovering):
                     iteration_input = selector(effective, visit)
             if distributed:
                 child = _child_run(run, name, index)
-                return await run_program(processor, iteration_input, child)
+                return await run_program(processor, iteration_input, child, visit.variables)
             history = run.history
             details = {"name": name, "index": index}
             history.add("MapIterationStarted", run.clock.now(), details)
             try:
-                output = await run_program(processor, iteration_input, run)
+                output = await run_program(processor, iteration_input, run, visit.variables)
             except StateFailed:
                 history.add("MapIterationFailed", run.clock.now(), details)
                 raise
@@ -236,10 +237,8 @@ def _path_number(text: str, field: str, kind: str) -> Callable[[Any, Visit], Any
             value = path.get(data, visit.context, visit.variables)
         except PathNotFound as exc:
             raise visit.fail(QueryFailure(errors.RUNTIME, str(exc))) from None
-        valid = not isinstance(value, bool) and (
-            isinstance(value, int) or (kind == "float" and isinstance(value, float))
-        )
-        if not valid:
+        number = _as_number(value, kind)
+        if number is None:
             shown = value if isinstance(value, str) else to_json(value)
             raise visit.fail(
                 QueryFailure(
@@ -247,6 +246,20 @@ def _path_number(text: str, field: str, kind: str) -> Callable[[Any, Visit], Any
                     f'The {field} field refers to value "{shown}" which is not a valid {kind}: {text}',
                 )
             )
-        return value
+        return number
 
     return read
+
+
+def _as_number(value: Any, kind: str) -> int | float | None:
+    """The value as AWS reads it for a ``...Path`` number: numbers, or text that parses."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) or (kind == "float" and isinstance(value, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value) if kind == "integer" else float(value)
+        except ValueError:
+            return None
+    return None

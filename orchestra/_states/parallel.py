@@ -34,6 +34,7 @@ class ParallelState(Recovering):
 
         async def attempt(retry_count: int) -> Outcome:
             result = await self._run_branches(effective, visit)
+            self.assign_from(result, visit)
             if self.result_selector is not None:
                 result = self.result_selector(result, visit)
             output = result if self.result_path is None else self.result_path(data, result, visit)
@@ -50,6 +51,6 @@ class ParallelState(Recovering):
         branches = self.branches
 
         async def branch(index: int) -> Any:
-            return await run_program(branches[index], effective, run)
+            return await run_program(branches[index], effective, run, visit.variables)
 
         return await fan_out(len(branches), branch, clock=run.clock)

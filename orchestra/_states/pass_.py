@@ -40,6 +40,7 @@ class PassState(State):
             result = self.result
         else:
             result = effective
+        self.assign_from(result, visit)
         output = result if self.result_path is None else self.result_path(data, result, visit)
         if self.output_path is not None:
             output = self.output_path(output, visit)

@@ -44,6 +44,7 @@ class TaskState(Recovering):
         async def attempt(retry_count: int) -> Outcome:
             visit.set_retry_count(retry_count)
             result = await self._attempt(effective, visit, retry_count)
+            self.assign_from(result, visit)
             if self.result_selector is not None:
                 result = self.result_selector(result, visit)
             output = result if self.result_path is None else self.result_path(data, result, visit)

@@ -66,6 +66,7 @@ class WaitState(State):
             raise visit.fail(QueryFailure(errors.RUNTIME, "Wait state delay is too long."))
         if delay > 0:
             await visit.run.clock.sleep(delay)
+        self.assign_from(effective, visit)
         output = effective if self.output_path is None else self.output_path(effective, visit)
         return output, self.next
 

@@ -49,8 +49,6 @@ def later_issue(case: Case) -> str | None:
         return "needs the ValidateStateMachineDefinition API (later issue)"
     if '"JSONata"' in text or "jsonata" in features:
         return "needs the JSONata query language (later issue)"
-    if '"Assign"' in text or any(f.startswith("variables") for f in features):
-        return "needs workflow variables (later issue)"
     return None
 
 
