@@ -1,6 +1,6 @@
 """Engine overhead against the same logic written as plain Python, measured in one run.
 
-    python benchmarks/run.py [--runs 7] [--only W1,W4]
+    python benchmarks/run.py [--runs 7] [--only W1,W4] [--tracing]
 
 Each workload prints the median wall time of orchestra and of its plain baseline (the same
 input in, the same output out, no ASL), and their ratio. Workloads mirror the shared peer kit:
@@ -14,6 +14,10 @@ The baselines of W2, W2b, W3 and W7 are plain anyio: a task group, with a Capaci
 where the Map has a limit.
 The clock covers starting the execution(s) until every output is known; compiling the
 definition happens before it.
+
+--tracing runs W1 with no OpenTelemetry SDK, then with the SDK recording spans into an
+in-memory exporter (and then metrics too), and prints each against the first as a ratio.
+Logging is configured at warning level throughout, as a production app would.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import anyio.lowlevel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import orchestra.logging
 from orchestra import Engine, StateMachine, task
 
 
@@ -307,11 +312,52 @@ async def main(runs: int, only: set[str] | None) -> None:
         )
 
 
+async def tracing_overhead(runs: int) -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    w1 = StateMachine.from_definition(w1_definition(), name="w1")
+    exporter = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    setups: list[tuple[str, dict[str, Any]]] = [
+        ("no SDK", {}),
+        ("SDK: spans", {"tracer_provider": tracer_provider}),
+        (
+            "SDK: spans and metrics",
+            {"tracer_provider": tracer_provider, "meter_provider": meter_provider},
+        ),
+    ]
+    rows: list[tuple[str, float]] = []
+    for title, options in setups:
+        async with Engine(**options) as engine:
+
+            async def once(engine: Engine = engine) -> Any:
+                exporter.clear()
+                return await run_once(engine, w1, {"i": 0})
+
+            elapsed, _ = await timed(once, runs)
+        rows.append((title, elapsed))
+    base = rows[0][1]
+    print(f"{'W1: 1,000 Pass states':32} {'time':>11} {'ratio':>7} {'per state':>10}")
+    for title, elapsed in rows:
+        print(f"{title:32} {elapsed * 1e3:9.2f}ms {elapsed / base:6.2f}x {elapsed * 1e3:8.2f}us")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--only", default="", help="comma-separated workload names")
+    parser.add_argument("--tracing", action="store_true", help="W1 with tracing off and on")
     args = parser.parse_args()
+    orchestra.logging.configure(level="warning")
+    if args.tracing:
+        anyio.run(tracing_overhead, args.runs)
+        sys.exit()
     anyio.run(main, args.runs, set(filter(None, args.only.split(","))) or None)

@@ -9,6 +9,7 @@ from ._execution import Execution as Execution
 from ._execution import ExecutionStatus as ExecutionStatus
 from ._history import HistoryEvent as HistoryEvent
 from ._machine import StateMachine as StateMachine
+from ._observability import trace_id_for as trace_id_for
 from ._tasks import TaskContext as TaskContext
 from ._tasks import task as task
 from .errors import DefinitionError as DefinitionError
@@ -40,4 +41,5 @@ __all__ = [
     "TaskContext",
     "TaskFailed",
     "task",
+    "trace_id_for",
 ]

@@ -6,9 +6,9 @@ import json
 import random
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 import anyio
 import structlog
@@ -20,9 +20,14 @@ from ._execution import Execution, ExecutionStatus
 from ._history import HistoryEvent, iso_timestamp
 from ._interpreter import run_program
 from ._machine import StateMachine
+from ._observability import ExecutionScope, Subscriber, Telemetry
 from ._runtime import Run, StateFailed
 from ._tasks import TaskRegistry
 from .errors import EngineError, ExecutionAlreadyExists, InvalidName
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
 
 DEFAULT_PAYLOAD_LIMIT: Final = 256 * 1024
 _log = structlog.get_logger("orchestra")
@@ -44,6 +49,11 @@ class Engine:
             makes waits, backoffs and timeouts instant.
         payload_limit: the largest payload in bytes (AWS: 256 KiB).
         max_threads: how many sync tasks may run in worker threads at once.
+        tracer_provider: where spans go (default: OpenTelemetry's global provider). With
+            no SDK configured, no span work is done at all.
+        meter_provider: where metrics go (default: OpenTelemetry's global provider).
+        record_payloads: record inputs and outputs on spans (JSON text cut to 2 KiB); off
+            by default, so payloads stay out of spans and logs.
 
     Raises:
         RegistrationError: a task is not marked with ``@task``, or two tasks serve one resource.
@@ -64,6 +74,9 @@ class Engine:
         clock: Clock | None = None,
         payload_limit: int = DEFAULT_PAYLOAD_LIMIT,
         max_threads: int = 40,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+        record_payloads: bool = False,
     ) -> None:
         self.account = account
         self.region = region
@@ -76,11 +89,17 @@ class Engine:
         self._executions: dict[str, Execution] = {}
         self._seen_machines: set[int] = set()
         self._seed = random.SystemRandom()
+        self._telemetry = Telemetry(
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            record_payloads=record_payloads,
+        )
 
     async def __aenter__(self) -> Self:
         if self._group is not None:
             raise EngineError("the engine is already running")
         self._thread_limiter = anyio.CapacityLimiter(self._max_threads)
+        self._telemetry.start()
         group = anyio.create_task_group()
         await group.__aenter__()
         self._group = group
@@ -170,16 +189,27 @@ class Engine:
             root_execution_name=execution.root.name,
             thread_limiter=self._thread_limiter,
         )
+        # Taken in the caller's context: its active span, if any, is the run's parent.
+        scope = self._telemetry.execution(execution, group)
+        run.telemetry = self._telemetry
+        run.tracing = scope.tracing
         busy = self.clock.busy()
         busy.__enter__()  # taken now, so a virtual clock cannot jump before the run starts
-        group.start_soon(self._run, execution, run, input_text, role_arn, busy)
+        group.start_soon(self._run, execution, run, input_text, role_arn, busy, scope)
         return execution
 
     async def _run(
-        self, execution: Execution, run: Run, input_text: str, role_arn: str, busy: Any
+        self,
+        execution: Execution,
+        run: Run,
+        input_text: str,
+        role_arn: str,
+        busy: Any,
+        scope: ExecutionScope,
     ) -> None:
         history = execution.history
         clock = self.clock
+        scope.started()
         try:
             history.add(
                 "ExecutionStarted",
@@ -217,7 +247,32 @@ class Engine:
             execution._close(ExecutionStatus.ABORTED, clock.now())
             raise
         finally:
+            scope.ended()
             busy.__exit__(None, None, None)
+
+    def subscribe(
+        self, callback: Subscriber, *, statuses: Collection[str] | None = None
+    ) -> Callable[[], None]:
+        """Call ``callback(execution)`` whenever an execution closes.
+
+        A sync callback runs as the execution closes; an async one runs in the engine's task
+        group (so it is cancelled when the engine exits). A callback's exception is logged
+        and never reaches the engine.
+
+        Args:
+            callback: a sync or async function taking the closed :class:`Execution`.
+            statuses: only these statuses (e.g. ``{"FAILED", "TIMED_OUT"}``); None: all.
+
+        Returns:
+            A function that ends the subscription.
+
+        Raises:
+            TypeError: the callback is not callable.
+            ValueError: a status is not one an execution closes with.
+        """
+        if not callable(callback):
+            raise TypeError(f"subscribe needs a callable, not {callback!r}")
+        return self._telemetry.subscribe(callback, statuses)
 
     async def get_execution_history(self, execution: Execution | str) -> Sequence[HistoryEvent]:
         """The execution's history events, oldest first, in AWS's shapes.

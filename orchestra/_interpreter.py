@@ -10,7 +10,8 @@ from typing import Any, Final, cast
 from anyio import get_cancelled_exc_class
 from anyio.lowlevel import checkpoint
 
-from ._runtime import Run, Visit
+from ._observability import state_failed
+from ._runtime import Run, StateFailed, Visit
 from ._states.base import State
 
 # Yield to the event loop every so many transitions: a long loop of instant states must stay
@@ -49,6 +50,7 @@ async def run_program(
     state = states[program.start_at]
     history = run.history
     now = run.clock.now
+    tracing = run.tracing
     transitions = 0
     while True:
         entered_time = now()
@@ -57,10 +59,16 @@ async def run_program(
         )
         visit = Visit(run, state.name, entered_id, entered_time, variables)
         try:
-            output, next_name = await state.run(data, visit)
+            if tracing is None:
+                output, next_name = await state.run(data, visit)
+            else:
+                output, next_name = await tracing.state(state, data, visit)
         except get_cancelled_exc_class():
             # A sibling's failure or a stop cancelled this run: AWS records the state aborted.
             history.add(f"{state.type}StateAborted", now(), {"name": state.name})
+            raise
+        except StateFailed as failure:
+            state_failed(run, state, failure)
             raise
         if visit.assigned is not None:
             local.update(visit.assigned)

@@ -15,6 +15,7 @@ import anyio.lowlevel
 import anyio.to_thread
 
 from . import errors
+from ._observability import TaskScope
 from ._runtime import Run
 from ._tasks import TaskContext, TaskSpec
 from .errors import TaskFailed
@@ -41,10 +42,18 @@ class CallOutcome:
     result: Any = None
     failure: tuple[str, str | None] | None = None
     timed_out: str | None = None
+    exception: Exception | None = None
 
 
 async def invoke_task(invocation: Invocation) -> CallOutcome:
     """Call the task once; never raises for the task's own failures."""
+    with TaskScope(invocation) as scope:
+        outcome = await _invoke(invocation)
+        scope.record(outcome)
+    return outcome
+
+
+async def _invoke(invocation: Invocation) -> CallOutcome:
     run = invocation.run
     clock = run.clock
     beats: list[anyio.Event] = [anyio.Event()]
@@ -108,8 +117,10 @@ async def _call(
             outcome.result = await _call_in_thread(spec, payload, context, run)
     except TaskFailed as exc:
         outcome.failure = (exc.error, exc.cause)
+        outcome.exception = exc
     except Exception as exc:  # noqa: BLE001 - the task boundary: any task error is a failure value
         outcome.failure = (type(exc).__name__, str(exc))
+        outcome.exception = exc
 
 
 async def _call_in_thread(spec: TaskSpec, payload: Any, context: TaskContext, run: Run) -> Any:

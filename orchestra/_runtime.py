@@ -18,6 +18,7 @@ from ._query.failures import QueryFailure
 
 if TYPE_CHECKING:
     from ._clock import Clock
+    from ._observability import StateTracing, Telemetry
     from ._tasks import TaskRegistry
 
 
@@ -54,6 +55,9 @@ class Run:
     root_execution_name: str
     thread_limiter: Any
     warned: set[str] = field(default_factory=set)
+    telemetry: Telemetry | None = None
+    # Set only while an SDK records spans or state durations: the per-state path checks it.
+    tracing: StateTracing | None = None
 
     def context(self, visit: Visit) -> dict[str, Any]:
         """The context object ``$$`` as seen from a state visit."""

@@ -14,6 +14,7 @@ from .. import errors
 from .._dataflow import compile_payload, compile_result_path, compile_selector, error_output
 from .._history import History
 from .._interpreter import Program, run_program
+from .._observability import ITERATION_SPAN, traced_jobs
 from .._query.failures import QueryFailure, to_json
 from .._query.paths import PathNotFound, compile_path
 from .._runtime import Run, StateFailed, Visit
@@ -103,7 +104,7 @@ class MapState(Recovering):
         tolerate = self._tolerance(effective, visit, len(items))
         if self.distributed:
             history.add("MapRunStarted", now(), {})
-        job = self._iteration(effective, items, visit)
+        job = traced_jobs(self._iteration(effective, items, visit), ITERATION_SPAN, self.name, run)
         try:
             results = await fan_out(
                 len(items),
@@ -206,6 +207,8 @@ def _child_run(parent: Run, state_name: str, index: int) -> Run:
         execution_arn=parent.execution_arn,
         root_execution_name=parent.root_execution_name,
         thread_limiter=parent.thread_limiter,
+        telemetry=parent.telemetry,
+        tracing=parent.tracing,
     )
 
 

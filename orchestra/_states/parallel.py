@@ -7,6 +7,7 @@ from typing import Any
 
 from .._dataflow import compile_payload, compile_result_path
 from .._interpreter import Program, run_program
+from .._observability import BRANCH_SPAN, traced_jobs
 from .._runtime import Visit
 from .base import Outcome, Recovering
 from .fanout import fan_out
@@ -53,4 +54,5 @@ class ParallelState(Recovering):
         async def branch(index: int) -> Any:
             return await run_program(branches[index], effective, run, visit.variables)
 
-        return await fan_out(len(branches), branch, clock=run.clock)
+        job = traced_jobs(branch, BRANCH_SPAN, self.name, run)
+        return await fan_out(len(branches), job, clock=run.clock)
