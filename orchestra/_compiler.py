@@ -8,8 +8,10 @@ from typing import Any
 from ._dataflow import Selector, compile_payload
 from ._definition.validate import MachineType, validate_definition
 from ._interpreter import Program
+from ._jsonata_flow import is_jsonata
 from ._query.choice import Predicate, compile_rule
 from ._query.intrinsics import IntrinsicSyntaxError
+from ._query.jsonata import JsonataSyntaxError
 from ._query.paths import PathSyntaxError
 from ._query.templates import TemplateSyntaxError
 from ._states.base import State
@@ -46,40 +48,50 @@ def compile_definition(
     diagnostics = list(validate_definition(definition, machine_type=machine_type))
     if diagnostics:
         raise DefinitionError(diagnostics)
-    program = _compile_program(definition, "", diagnostics)
+    language = definition.get("QueryLanguage", "JSONPath")
+    program = _compile_program(definition, "", diagnostics, language)
     if diagnostics:
         raise DefinitionError(diagnostics)
     return program
 
 
 def _compile_program(
-    definition: Mapping[str, Any], pointer: str, diagnostics: list[Diagnostic]
+    definition: Mapping[str, Any], pointer: str, diagnostics: list[Diagnostic], language: str
 ) -> Program:
     states: dict[str, State] = {}
     for name, body in definition["States"].items():
         state_pointer = f"{pointer}/States/{_escape(name)}"
-        compiled = _compile_state(name, body, state_pointer, diagnostics)
+        if "QueryLanguage" not in body and language != "JSONPath":
+            # States inherit the machine's query language (not an enclosing Map's).
+            body = {**body, "QueryLanguage": language}
+        compiled = _compile_state(name, body, state_pointer, diagnostics, language)
         if compiled is not None:
             states[name] = compiled
     return Program(start_at=definition["StartAt"], states=states)
 
 
 def _compile_state(
-    name: str, body: Mapping[str, Any], pointer: str, diagnostics: list[Diagnostic]
+    name: str,
+    body: Mapping[str, Any],
+    pointer: str,
+    diagnostics: list[Diagnostic],
+    language: str,
 ) -> State | None:
     kind = body["Type"]
     try:
         if kind == "Choice":
+            if is_jsonata(body):
+                return ChoiceState(name, body, [])
             return _compile_choice(name, body, pointer, diagnostics)
         if kind == "Parallel":
             branches = [
-                _compile_program(branch, f"{pointer}/Branches/{index}", diagnostics)
+                _compile_program(branch, f"{pointer}/Branches/{index}", diagnostics, language)
                 for index, branch in enumerate(body["Branches"])
             ]
             return ParallelState(name, body, branches)
         if kind == "Map":
             field = "ItemProcessor" if "ItemProcessor" in body else "Iterator"
-            processor = _compile_program(body[field], f"{pointer}/{field}", diagnostics)
+            processor = _compile_program(body[field], f"{pointer}/{field}", diagnostics, language)
             return MapState(name, body, processor)
         factory = _SIMPLE.get(kind)
         if factory is None:
@@ -92,7 +104,7 @@ def _compile_state(
             )
             return None
         return factory(name, body)
-    except (PathSyntaxError, TemplateSyntaxError, IntrinsicSyntaxError) as exc:
+    except (PathSyntaxError, TemplateSyntaxError, IntrinsicSyntaxError, JsonataSyntaxError) as exc:
         diagnostics.append(
             Diagnostic("SCHEMA_VALIDATION_FAILED", pointer, f"State '{name}': {exc}")
         )

@@ -58,6 +58,7 @@ async def run_program(
             state.entered_event, entered_time, {"name": state.name, "input": data}
         )
         visit = Visit(run, state.name, entered_id, entered_time, variables)
+        visit.input = data
         try:
             if tracing is None:
                 output, next_name = await state.run(data, visit)

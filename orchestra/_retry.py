@@ -55,12 +55,13 @@ class Retrier:
 
 @dataclass(frozen=True, slots=True)
 class Catcher:
-    """One compiled element of ``Catch`` (``result_path``/``assign`` are compiled later)."""
+    """One compiled element of ``Catch``; its fields are compiled by the state that owns it."""
 
     matcher: ErrorMatcher
     next: str
     result_path: Any
     assign: Any = None
+    output: Any = None
 
 
 def compile_retriers(rules: Sequence[Mapping[str, Any]] | None) -> tuple[Retrier, ...]:

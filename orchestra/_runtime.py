@@ -79,6 +79,7 @@ class Visit:
         "assigned",
         "entered_id",
         "entered_time",
+        "input",
         "retry_count",
         "run",
         "state_name",
@@ -100,6 +101,7 @@ class Visit:
         self.variables = variables
         self.retry_count: int | None = None
         self.assigned: dict[str, Any] | None = None
+        self.input: Any = None
         self._context: dict[str, Any] | None = None
 
     def set_retry_count(self, count: int) -> None:

@@ -14,6 +14,7 @@ from .._dataflow import (
     compile_selector,
     error_output,
 )
+from .._jsonata_flow import ABSENT, JsonataValue, compile_value, is_jsonata
 from .._retry import Catcher, ErrorMatcher, RetryState, compile_retriers, find_catcher
 from .._runtime import StateFailed, Visit
 
@@ -33,6 +34,9 @@ class State:
         "entered_event",
         "exited_event",
         "input_path",
+        "jsonata",
+        "jsonata_assign",
+        "jsonata_output",
         "name",
         "next",
         "output_path",
@@ -49,7 +53,17 @@ class State:
         self.exited_event: str | None = f"{self.type}StateExited"
         self.input_path: Selector | None = compile_selector(definition, "InputPath")
         self.output_path: Selector | None = compile_selector(definition, "OutputPath")
-        self.assign: Selector | None = compile_payload(definition, "Assign")
+        self.jsonata = is_jsonata(definition)
+        self.jsonata_assign: JsonataValue | None = None
+        self.jsonata_output: JsonataValue | None = None
+        if self.jsonata:
+            self.assign: Selector | None = None
+            if "Assign" in definition:
+                self.jsonata_assign = compile_value(definition["Assign"], "Assign")
+            if "Output" in definition:
+                self.jsonata_output = compile_value(definition["Output"], "Output")
+        else:
+            self.assign = compile_payload(definition, "Assign")
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Run the state on its raw input."""
@@ -59,6 +73,14 @@ class State:
         """Evaluate ``Assign`` against ``value`` (the state's result); applied after the state."""
         if self.assign is not None:
             visit.assigned = self.assign(value, visit)
+
+    def finish(self, visit: Visit, result: Any = ABSENT) -> Any:
+        """A JSONata state's Assign and Output, both from the same bindings; its output."""
+        if self.jsonata_assign is not None:
+            visit.assigned = self.jsonata_assign(visit, result)
+        if self.jsonata_output is not None:
+            return self.jsonata_output(visit, result)
+        return visit.input if result is ABSENT else result
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -75,14 +97,23 @@ class Recovering(State):
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
         self.retriers = compile_retriers(definition.get("Retry"))
-        self.catchers = tuple(
-            Catcher(
-                matcher=ErrorMatcher(frozenset(rule["ErrorEquals"])),
+        self.catchers = tuple(self._catcher(rule) for rule in definition.get("Catch") or ())
+
+    def _catcher(self, rule: Mapping[str, Any]) -> Catcher:
+        matcher = ErrorMatcher(frozenset(rule["ErrorEquals"]))
+        if self.jsonata:
+            return Catcher(
+                matcher=matcher,
                 next=rule["Next"],
-                result_path=compile_result_path(rule),
-                assign=compile_payload(rule, "Assign"),
+                result_path=None,
+                assign=compile_value(rule["Assign"], "Assign") if "Assign" in rule else None,
+                output=compile_value(rule["Output"], "Output") if "Output" in rule else None,
             )
-            for rule in definition.get("Catch") or ()
+        return Catcher(
+            matcher=matcher,
+            next=rule["Next"],
+            result_path=compile_result_path(rule),
+            assign=compile_payload(rule, "Assign"),
         )
 
     async def recover(
@@ -112,6 +143,12 @@ class Recovering(State):
 
     def _caught(self, catcher: Catcher, data: Any, visit: Visit, failure: StateFailed) -> Outcome:
         result = error_output(failure.error, failure.cause)
+        if self.jsonata:
+            if catcher.assign is not None:
+                visit.assigned = catcher.assign(visit, error_output=result)
+            if catcher.output is not None:
+                return catcher.output(visit, error_output=result), catcher.next
+            return result, catcher.next
         if catcher.assign is not None:
             visit.assigned = catcher.assign(result, visit)
         merge: Merger | None = catcher.result_path

@@ -7,16 +7,19 @@ from typing import Any
 
 from .. import errors
 from .._dataflow import Selector
+from .._jsonata_flow import JsonataValue, compile_value
 from .._query.choice import ChoiceRuntimeError, Predicate
-from .._query.failures import QueryFailure
+from .._query.failures import QueryFailure, to_json
 from .._runtime import Visit
 from .base import Outcome, State
+
+_NO_MATCH = "Failed to transition out of the state. The state does not point to a next state."
 
 
 class ChoiceState(State):
     """``Type: Choice`` (rules compiled by the definition compiler)."""
 
-    __slots__ = ("default", "rules")
+    __slots__ = ("conditions", "default", "rules")
 
     def __init__(
         self,
@@ -27,9 +30,52 @@ class ChoiceState(State):
         super().__init__(name, definition)
         self.rules = rules
         self.default: str | None = definition.get("Default")
+        self.conditions: list[
+            tuple[JsonataValue, str, JsonataValue | None, JsonataValue | None]
+        ] = []
+        if self.jsonata:
+            for index, rule in enumerate(definition.get("Choices", ())):
+                assign = rule.get("Assign")
+                output = rule.get("Output")
+                self.conditions.append(
+                    (
+                        compile_value(rule["Condition"], f"Choices[{index}]/Condition"),
+                        rule["Next"],
+                        None if assign is None else compile_value(assign, "Assign"),
+                        None if output is None else compile_value(output, "Output"),
+                    )
+                )
+
+    def _choose_jsonata(self, visit: Visit) -> Outcome:
+        target = self.default
+        assign = self.jsonata_assign
+        output_value = self.jsonata_output
+        for condition, next_state, rule_assign, rule_output in self.conditions:
+            verdict = condition(visit)
+            if not isinstance(verdict, bool):
+                raise visit.fail(
+                    QueryFailure(
+                        errors.QUERY_EVALUATION_ERROR,
+                        "The Condition field must evaluate to a boolean, but was: "
+                        f"{to_json(verdict)}",
+                    )
+                )
+            if verdict:
+                target = next_state
+                assign = rule_assign
+                output_value = rule_output
+                break
+        if target is None:
+            raise visit.fail(QueryFailure(errors.NO_CHOICE_MATCHED, _NO_MATCH))
+        if assign is not None:
+            visit.assigned = assign(visit)
+        output = visit.input if output_value is None else output_value(visit)
+        return output, target
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Pick the next state."""
+        if self.jsonata:
+            return self._choose_jsonata(visit)
         effective = data if self.input_path is None else self.input_path(data, visit)
         target = self.default
         assign = self.assign
@@ -42,12 +88,7 @@ class ChoiceState(State):
         except ChoiceRuntimeError as exc:
             raise visit.fail(QueryFailure(exc.error, exc.cause)) from None
         if target is None:
-            raise visit.fail(
-                QueryFailure(
-                    errors.NO_CHOICE_MATCHED,
-                    "Failed to transition out of the state. The state does not point to a next state.",
-                )
-            )
+            raise visit.fail(QueryFailure(errors.NO_CHOICE_MATCHED, _NO_MATCH))
         if assign is not None:
             visit.assigned = assign(effective, visit)
         output = effective if self.output_path is None else self.output_path(effective, visit)

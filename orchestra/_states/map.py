@@ -14,8 +14,10 @@ from .. import errors
 from .._dataflow import compile_payload, compile_result_path, compile_selector, error_output
 from .._history import History
 from .._interpreter import Program, run_program
+from .._jsonata_flow import compile_number, compile_value
 from .._observability import ITERATION_SPAN, traced_jobs
 from .._query.failures import QueryFailure, to_json
+from .._query.jsonata import expression_body, is_expression
 from .._query.paths import PathNotFound, compile_path
 from .._runtime import Run, StateFailed, Visit
 from .base import Outcome, Recovering
@@ -50,10 +52,15 @@ class MapState(Recovering):
         processor_definition = definition.get("ItemProcessor") or definition.get("Iterator") or {}
         config = processor_definition.get("ProcessorConfig") or {}
         self.distributed = config.get("Mode") == "DISTRIBUTED"
-        self.items_path = compile_selector(definition, "ItemsPath")
         selector_field = "ItemSelector" if "ItemSelector" in definition else "Parameters"
-        self.item_selector = compile_payload(definition, selector_field)
-        self._item_selector_reads_context = "$$" in json.dumps(definition.get(selector_field))
+        if self.jsonata:
+            self.items_path = _jsonata_items(definition)
+            self.item_selector = _jsonata_selector(definition)
+            self._item_selector_reads_context = True
+        else:
+            self.items_path = compile_selector(definition, "ItemsPath")
+            self.item_selector = compile_payload(definition, selector_field)
+            self._item_selector_reads_context = "$$" in json.dumps(definition.get(selector_field))
         self.result_selector = compile_payload(definition, "ResultSelector")
         self.result_path = compile_result_path(definition)
         self.max_concurrency = _integer_field(definition, "MaxConcurrency")
@@ -69,6 +76,8 @@ class MapState(Recovering):
 
         async def attempt(retry_count: int) -> Outcome:
             result = await self._map(effective, visit)
+            if self.jsonata:
+                return self.finish(visit, result), self.next
             self.assign_from(result, visit)
             if self.result_selector is not None:
                 result = self.result_selector(result, visit)
@@ -93,7 +102,7 @@ class MapState(Recovering):
         if not isinstance(items, list):
             raise visit.fail(
                 QueryFailure(
-                    errors.RUNTIME,
+                    errors.QUERY_EVALUATION_ERROR if self.jsonata else errors.RUNTIME,
                     f"Map state input must be an array but was: {to_json(items)}",
                 )
             )
@@ -145,6 +154,7 @@ class MapState(Recovering):
                     context["Map"] = {"Item": {"Index": index, "Value": item}}
                     scoped = Visit(run, name, visit.entered_id, visit.entered_time, visit.variables)
                     scoped._context = context
+                    scoped.input = visit.input
                     iteration_input = selector(effective, scoped)
                 else:
                     iteration_input = selector(effective, visit)
@@ -212,7 +222,54 @@ def _child_run(parent: Run, state_name: str, index: int) -> Run:
     )
 
 
+def _jsonata_items(definition: Mapping[str, Any]) -> Callable[[Any, Visit], Any] | None:
+    """JSONata ``Items``: an array, or an expression that must yield one."""
+    if "Items" not in definition:
+        return None
+    value = definition["Items"]
+    evaluate = compile_value(value, "Items")
+    body = expression_body(value) if is_expression(value) else None
+
+    def items(data: Any, visit: Visit) -> Any:
+        found = evaluate(visit)
+        if body is not None and not isinstance(found, list):
+            raise visit.fail(
+                QueryFailure(
+                    errors.QUERY_EVALUATION_ERROR,
+                    f"The JSONata expression '{body}' specified for the field 'Items' returned an "
+                    f"unexpected result type. Expected 'array', but was '{_jsonata_type(found)}' "
+                    f"for value: {to_json(found)}",
+                )
+            )
+        return found
+
+    return items
+
+
+def _jsonata_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    return "null" if value is None else "array"
+
+
+def _jsonata_selector(definition: Mapping[str, Any]) -> Callable[[Any, Visit], Any] | None:
+    """JSONata ``ItemSelector``: sees ``$states.context.Map.Item`` of each item."""
+    if "ItemSelector" not in definition:
+        return None
+    evaluate = compile_value(definition["ItemSelector"], "ItemSelector")
+    return lambda data, visit: evaluate(visit)
+
+
 def _integer_field(definition: Mapping[str, Any], field: str) -> Callable[[Any, Visit], int] | None:
+    if field in definition and is_expression(definition[field]):
+        read = compile_number(definition[field], field)
+        return lambda data, visit: int(read(visit))
     if field in definition:
         value = int(definition[field])
         return lambda data, visit: value
@@ -223,6 +280,9 @@ def _integer_field(definition: Mapping[str, Any], field: str) -> Callable[[Any, 
 
 
 def _float_field(definition: Mapping[str, Any], field: str) -> Callable[[Any, Visit], float] | None:
+    if field in definition and is_expression(definition[field]):
+        read = compile_number(definition[field], field, integer=False)
+        return lambda data, visit: float(read(visit))
     if field in definition:
         value = float(definition[field])
         return lambda data, visit: value

@@ -7,6 +7,7 @@ from typing import Any
 
 from .._dataflow import compile_payload, compile_result_path
 from .._interpreter import Program, run_program
+from .._jsonata_flow import jsonata_arguments
 from .._observability import BRANCH_SPAN, traced_jobs
 from .._runtime import Visit
 from .base import Outcome, Recovering
@@ -23,7 +24,11 @@ class ParallelState(Recovering):
     def __init__(self, name: str, definition: Mapping[str, Any], branches: list[Program]) -> None:
         super().__init__(name, definition)
         self.branches = branches
-        self.parameters = compile_payload(definition, "Parameters")
+        self.parameters = (
+            jsonata_arguments(definition)
+            if self.jsonata
+            else compile_payload(definition, "Parameters")
+        )
         self.result_selector = compile_payload(definition, "ResultSelector")
         self.result_path = compile_result_path(definition)
 
@@ -35,6 +40,8 @@ class ParallelState(Recovering):
 
         async def attempt(retry_count: int) -> Outcome:
             result = await self._run_branches(effective, visit)
+            if self.jsonata:
+                return self.finish(visit, result), self.next
             self.assign_from(result, visit)
             if self.result_selector is not None:
                 result = self.result_selector(result, visit)

@@ -27,6 +27,8 @@ class PassState(State):
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Compute the state's output."""
+        if self.jsonata:
+            return self.finish(visit), self.next
         effective = data if self.input_path is None else self.input_path(data, visit)
         if self.parameters is not None:
             effective = self.parameters(effective, visit)

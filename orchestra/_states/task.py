@@ -11,7 +11,9 @@ from typing import Any, Final
 from .. import errors
 from .._dataflow import compile_payload, compile_result_path
 from .._invoke import Invocation, invoke_task
+from .._jsonata_flow import compile_number, jsonata_arguments
 from .._query.failures import QueryFailure
+from .._query.jsonata import is_expression
 from .._query.paths import PathNotFound, compile_path
 from .._runtime import Run, StateFailed, Visit
 from .._tasks import Target, TaskSpec, lambda_function_arn, target_of
@@ -31,7 +33,11 @@ class TaskState(Recovering):
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
         self.target: Target = target_of(definition["Resource"])
-        self.parameters = compile_payload(definition, "Parameters")
+        self.parameters = (
+            jsonata_arguments(definition)
+            if self.jsonata
+            else compile_payload(definition, "Parameters")
+        )
         self.result_selector = compile_payload(definition, "ResultSelector")
         self.result_path = compile_result_path(definition)
         self.timeout = _compile_seconds(definition, "TimeoutSeconds")
@@ -44,6 +50,8 @@ class TaskState(Recovering):
         async def attempt(retry_count: int) -> Outcome:
             visit.set_retry_count(retry_count)
             result = await self._attempt(effective, visit, retry_count)
+            if self.jsonata:
+                return self.finish(visit, result), self.next
             self.assign_from(result, visit)
             if self.result_selector is not None:
                 result = self.result_selector(result, visit)
@@ -230,6 +238,9 @@ def _compile_seconds(
     definition: Mapping[str, Any], field: str
 ) -> Callable[[Any, Visit], float] | None:
     """TimeoutSeconds(Path) / HeartbeatSeconds(Path)."""
+    if field in definition and is_expression(definition[field]):
+        evaluate = compile_number(definition[field], field)
+        return lambda data, visit: float(evaluate(visit))
     if field in definition:
         seconds = float(definition[field])
         return lambda data, visit: seconds

@@ -6,8 +6,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import errors
+from .._jsonata_flow import compile_value, is_jsonata
 from .._query.failures import QueryFailure, to_json
 from .._query.intrinsics import IntrinsicError, compile_intrinsic, is_intrinsic
+from .._query.jsonata import is_expression
 from .._query.paths import PathNotFound, compile_path
 from .._runtime import StateFailed, Visit
 from .base import Outcome, State
@@ -20,6 +22,8 @@ class SucceedState(State):
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Pass the (filtered) input on as the final output."""
+        if self.jsonata:
+            return self.finish(visit), None
         output = data if self.input_path is None else self.input_path(data, visit)
         if self.output_path is not None:
             output = self.output_path(output, visit)
@@ -29,6 +33,9 @@ class SucceedState(State):
 def _compile_text(definition: Mapping[str, Any], field: str) -> Callable[[Any, Visit], Any]:
     """Error/ErrorPath or Cause/CausePath as one reader."""
     constant = definition.get(field)
+    if is_jsonata(definition) and is_expression(constant):
+        evaluate = compile_value(constant, field)
+        return lambda data, visit: evaluate(visit)
     path_field = f"{field}Path"
     text = definition.get(path_field)
     if text is None:

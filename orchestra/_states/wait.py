@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from .. import errors
+from .._jsonata_flow import compile_number, compile_value, is_jsonata
 from .._query.failures import QueryFailure, to_json
 from .._query.paths import PathNotFound, compile_path
 from .._runtime import Visit
@@ -47,6 +48,12 @@ class WaitState(State):
 
     @staticmethod
     def _compile_delay(definition: Mapping[str, Any]) -> Callable[[Any, Visit], float]:
+        if is_jsonata(definition):
+            if "Seconds" in definition:
+                seconds = compile_number(definition["Seconds"], "Seconds")
+                return lambda data, visit: float(seconds(visit))
+            if "Timestamp" in definition:
+                return _timestamp_from_expression(definition["Timestamp"])
         if "Seconds" in definition:
             seconds = definition["Seconds"]
             return lambda data, visit: float(seconds)
@@ -60,6 +67,13 @@ class WaitState(State):
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Wait, then pass the (filtered) input on."""
+        if self.jsonata:
+            delay = self._delay(data, visit)
+            if delay > MAX_DELAY_SECONDS:
+                raise visit.fail(QueryFailure(errors.RUNTIME, "Wait state delay is too long."))
+            if delay > 0:
+                await visit.run.clock.sleep(delay)
+            return self.finish(visit), self.next
         effective = data if self.input_path is None else self.input_path(data, visit)
         delay = self._delay(effective, visit)
         if delay > MAX_DELAY_SECONDS:
@@ -123,6 +137,25 @@ def _timestamp_from_path(text: str) -> Callable[[Any, Visit], float]:
                     errors.RUNTIME,
                     "The TimestampPath parameter does not reference a valid ISO-8601 extended "
                     f"offset date-time format string: {text} == {_show(value)}",
+                )
+            )
+        return (moment - visit.run.clock.now()).total_seconds()
+
+    return delay
+
+
+def _timestamp_from_expression(value: Any) -> Callable[[Any, Visit], float]:
+    evaluate = compile_value(value, "Timestamp")
+
+    def delay(data: Any, visit: Visit) -> float:
+        text = evaluate(visit)
+        moment = parse_timestamp(text)
+        if moment is None:
+            raise visit.fail(
+                QueryFailure(
+                    errors.QUERY_EVALUATION_ERROR,
+                    "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
+                    f"date-time format string: {_show(text)}",
                 )
             )
         return (moment - visit.run.clock.now()).total_seconds()

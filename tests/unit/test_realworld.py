@@ -30,6 +30,7 @@ KNOWN = {
 }
 
 _PLACEHOLDER = re.compile(r"\$\{([^${}\s]+)\}")
+_FLAG = re.compile(r"(Is|Has|Enable|Use)[A-Z]")
 _NUMERIC = re.compile(r"timeout|seconds|count|concurrency|size|max|limit", re.IGNORECASE)
 
 
@@ -46,6 +47,9 @@ def substitutions(text: str) -> dict[str, object]:
         lowered = name.lower()
         if not quoted and _NUMERIC.search(name):
             values[name] = 300
+        elif _FLAG.match(name):
+            # Flags end up inside expressions ("{% ${IsEnabled} = true %}"): a boolean.
+            values[name] = "true"
         elif "partition" in lowered:
             values[name] = "aws"
         elif "region" in lowered:

@@ -1,0 +1,143 @@
+"""JSONata data flow: ``{% %}`` expressions in Arguments, Output, Assign, Items, ... compiled once.
+
+A JSONata state sees ``$states.input`` (its raw input), ``$states.context``, and, where AWS
+provides them, ``$states.result`` and ``$states.errorOutput``; workflow variables are bound
+by name. Templates are objects, arrays and strings in which every ``{% %}`` string is an
+expression; everything else is a literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from . import errors
+from ._query.failures import QueryFailure, to_json
+from ._query.jsonata import (
+    UNDEFINED,
+    JsonataEvaluationError,
+    UnsupportedResultError,
+    compile_expression,
+    expression_body,
+    is_expression,
+)
+from ._runtime import Visit
+
+ABSENT: Final = object()
+JsonataValue = Callable[..., Any]
+
+
+def bindings(visit: Visit, result: Any = ABSENT, error_output: Any = ABSENT) -> dict[str, Any]:
+    """The variables an expression of this state sees."""
+    states: dict[str, Any] = {"input": visit.input, "context": visit.context}
+    if result is not ABSENT:
+        states["result"] = result
+    if error_output is not ABSENT:
+        states["errorOutput"] = error_output
+    scope = dict(visit.variables) if visit.variables else {}
+    scope["states"] = states
+    return scope
+
+
+def compile_value(value: Any, field: str) -> JsonataValue:
+    """Compile a JSONata template into ``evaluate(visit, result=..., error_output=...)``."""
+    build = _compile(value, field)
+    if build is None:
+        return lambda visit, result=ABSENT, error_output=ABSENT: value
+
+    def evaluate(visit: Visit, result: Any = ABSENT, error_output: Any = ABSENT) -> Any:
+        return build(bindings(visit, result, error_output), visit)
+
+    return evaluate
+
+
+def _compile(value: Any, field: str) -> Callable[[dict[str, Any], Visit], Any] | None:
+    if isinstance(value, str):
+        if not is_expression(value):
+            return None
+        body = expression_body(value)
+        expression = compile_expression(body)
+
+        def run(scope: dict[str, Any], visit: Visit) -> Any:
+            try:
+                outcome = expression.evaluate(scope, rng=visit.run.rng, now=visit.entered_time)
+            except UnsupportedResultError:
+                raise visit.fail(
+                    QueryFailure(
+                        errors.QUERY_EVALUATION_ERROR,
+                        _prefix(body, field) + "returned an unsupported result type.",
+                    )
+                ) from None
+            except JsonataEvaluationError as exc:
+                raise visit.fail(
+                    QueryFailure(
+                        errors.QUERY_EVALUATION_ERROR,
+                        _prefix(body, field) + f"threw an error during evaluation. {exc}",
+                    )
+                ) from None
+            if outcome is UNDEFINED:
+                raise visit.fail(
+                    QueryFailure(
+                        errors.QUERY_EVALUATION_ERROR,
+                        _prefix(body, field) + "returned nothing (undefined).",
+                    )
+                )
+            return outcome
+
+        return run
+    if isinstance(value, dict):
+        parts = [(key, _compile(item, f"{field}/{key}"), item) for key, item in value.items()]
+        if all(part is None for _, part, _ in parts):
+            return None
+
+        def build_object(scope: dict[str, Any], visit: Visit) -> Any:
+            return {key: item if part is None else part(scope, visit) for key, part, item in parts}
+
+        return build_object
+    if isinstance(value, list):
+        items = [(_compile(item, f"{field}[{index}]"), item) for index, item in enumerate(value)]
+        if all(part is None for part, _ in items):
+            return None
+
+        def build_list(scope: dict[str, Any], visit: Visit) -> Any:
+            return [item if part is None else part(scope, visit) for part, item in items]
+
+        return build_list
+    return None
+
+
+def _prefix(body: str, field: str) -> str:
+    return f"The JSONata expression '{body}' specified for the field '{field}' "
+
+
+def compile_number(value: Any, field: str, *, integer: bool = True) -> Callable[[Visit], Any]:
+    """A number given literally or as an expression (TimeoutSeconds, MaxConcurrency, ...)."""
+    evaluate = compile_value(value, field)
+
+    def read(visit: Visit) -> Any:
+        number = evaluate(visit)
+        valid = isinstance(number, int | float) and not isinstance(number, bool)
+        if not valid or (integer and number != int(number)):
+            kind = "integer" if integer else "number"
+            raise visit.fail(
+                QueryFailure(
+                    errors.QUERY_EVALUATION_ERROR,
+                    f"The {field} field must evaluate to a valid {kind}, but was: {to_json(number)}",
+                )
+            )
+        return int(number) if integer else number
+
+    return read
+
+
+def jsonata_arguments(definition: Mapping[str, Any]) -> Callable[[Any, Visit], Any] | None:
+    """Arguments as the input of the state's work; absent, the work gets the state's input."""
+    if "Arguments" not in definition:
+        return None
+    evaluate = compile_value(definition["Arguments"], "Arguments")
+    return lambda data, visit: evaluate(visit)
+
+
+def is_jsonata(definition: Mapping[str, Any]) -> bool:
+    """Whether a compiled state's definition carries the JSONata query language."""
+    return definition.get("QueryLanguage") == "JSONata"
