@@ -7,6 +7,7 @@ input in, the same output out, no ASL), and their ratio. Workloads mirror the sh
 W1: 1,000 Pass states in a row with Parameters and ResultPath.
 W4: a 1,000-turn loop of a Pass with States.MathAdd and a Choice (2,000 transitions).
 W5: 1,000 executions of a 5-state Pass machine started at once.
+W1J: W1 written in JSONata, each state's Output merging the result into its input.
 W2: a Map over 10,000 items with a one-Pass iterator, MaxConcurrency 0 (W2b: 40).
 W3: a Parallel of 100 branches of 3 Pass states each.
 W7: a Map over 10,000 items calling an async @task that returns at once, MaxConcurrency 100.
@@ -53,6 +54,22 @@ def w1_definition(count: int = 1000) -> dict[str, Any]:
             state["End"] = True
         states[f"S{k}"] = state
     return {"StartAt": "S0", "States": states}
+
+
+def w1_jsonata_definition(count: int = 1000) -> dict[str, Any]:
+    """W1 in JSONata: each Pass merges the same result into its input with an Output."""
+    states = {}
+    for k in range(count):
+        state: dict[str, Any] = {
+            "Type": "Pass",
+            "Output": f"{{% $merge([$states.input, {{'r': {{'i': $states.input.i, 'x': {k}}}}}]) %}}",
+        }
+        if k + 1 < count:
+            state["Next"] = f"S{k + 1}"
+        else:
+            state["End"] = True
+        states[f"S{k}"] = state
+    return {"QueryLanguage": "JSONata", "StartAt": "S0", "States": states}
 
 
 def w1_plain(data: dict[str, Any], count: int = 1000) -> dict[str, Any]:
@@ -242,6 +259,19 @@ async def main(runs: int, only: set[str] | None) -> None:
                 "1,000 Pass states (Parameters, ResultPath)",
                 lambda: run_once(engine, w1, {"i": 0}),
                 plain_w1,
+                1000,
+            )
+        if wanted("W1J"):
+            w1j = StateMachine.from_definition(w1_jsonata_definition(), name="w1j")
+
+            async def plain_w1j() -> Any:
+                return w1_plain({"i": 0})
+
+            await measure(
+                "W1J",
+                "W1 in JSONata (Output with $merge)",
+                lambda: run_once(engine, w1j, {"i": 0}),
+                plain_w1j,
                 1000,
             )
         if wanted("W4"):

@@ -8,6 +8,8 @@ expression; everything else is a literal.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -27,9 +29,13 @@ ABSENT: Final = object()
 JsonataValue = Callable[..., Any]
 
 
-def bindings(visit: Visit, result: Any = ABSENT, error_output: Any = ABSENT) -> dict[str, Any]:
+def bindings(
+    visit: Visit, result: Any = ABSENT, error_output: Any = ABSENT, *, context: bool = True
+) -> dict[str, Any]:
     """The variables an expression of this state sees."""
-    states: dict[str, Any] = {"input": visit.input, "context": visit.context}
+    states: dict[str, Any] = {"input": visit.input}
+    if context:
+        states["context"] = visit.context
     if result is not ABSENT:
         states["result"] = result
     if error_output is not ABSENT:
@@ -44,9 +50,11 @@ def compile_value(value: Any, field: str) -> JsonataValue:
     build = _compile(value, field)
     if build is None:
         return lambda visit, result=ABSENT, error_output=ABSENT: value
+    # Building $states.context formats timestamps; skip it for templates that never read it.
+    reads_context = _reads_context(value)
 
     def evaluate(visit: Visit, result: Any = ABSENT, error_output: Any = ABSENT) -> Any:
-        return build(bindings(visit, result, error_output), visit)
+        return build(bindings(visit, result, error_output, context=reads_context), visit)
 
     return evaluate
 
@@ -104,6 +112,11 @@ def _compile(value: Any, field: str) -> Callable[[dict[str, Any], Visit], Any] |
 
         return build_list
     return None
+
+
+def _reads_context(value: Any) -> bool:
+    text = json.dumps(value)
+    return "context" in text or re.search(r"\$states(?![.\w])", text) is not None
 
 
 def _prefix(body: str, field: str) -> str:
