@@ -160,7 +160,8 @@ class MapState(Recovering):
                     iteration_input = selector(effective, visit)
             if distributed:
                 child = _child_run(run, name, index)
-                return await run_program(processor, iteration_input, child, visit.variables)
+                # A distributed iteration is a child workflow: it sees no outer variables.
+                return await run_program(processor, iteration_input, child)
             history = run.history
             details = {"name": name, "index": index}
             history.add("MapIterationStarted", run.clock.now(), details)
