@@ -89,7 +89,7 @@ class State:
 class Recovering(State):
     """A state with Retry and Catch (Task, Parallel, Map)."""
 
-    __slots__ = ("catchers", "retriers")
+    __slots__ = ("catchers", "result_path", "result_selector", "retriers")
 
     # The event recorded when the state fails for good (after its last retry).
     failed_event: str | None = None
@@ -97,6 +97,8 @@ class Recovering(State):
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
         self.retriers = compile_retriers(definition.get("Retry"))
+        self.result_selector: Selector | None = compile_payload(definition, "ResultSelector")
+        self.result_path: Merger | None = compile_result_path(definition)
         self.catchers = tuple(self._catcher(rule) for rule in definition.get("Catch") or ())
 
     def _catcher(self, rule: Mapping[str, Any]) -> Catcher:
@@ -115,6 +117,19 @@ class Recovering(State):
             result_path=compile_result_path(rule),
             assign=compile_payload(rule, "Assign"),
         )
+
+    def shape(self, data: Any, result: Any, visit: Visit) -> Outcome:
+        """The result's way to the output: Assign beside ResultSelector, then ResultPath and
+        OutputPath (or, in JSONata, Assign and Output from the same bindings)."""
+        if self.jsonata:
+            return self.finish(visit, result), self.next
+        self.assign_from(result, visit)
+        if self.result_selector is not None:
+            result = self.result_selector(result, visit)
+        output = result if self.result_path is None else self.result_path(data, result, visit)
+        if self.output_path is not None:
+            output = self.output_path(output, visit)
+        return output, self.next
 
     async def recover(
         self,

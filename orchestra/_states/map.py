@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from .. import errors
-from .._dataflow import compile_payload, compile_result_path, compile_selector, error_output
+from .._dataflow import compile_payload, compile_selector, error_output
 from .._history import History
 from .._interpreter import Program, run_program
 from .._jsonata_flow import compile_number, compile_value
@@ -38,8 +38,6 @@ class MapState(Recovering):
         "max_concurrency",
         "max_items_per_batch",
         "processor",
-        "result_path",
-        "result_selector",
         "tolerated_count",
         "tolerated_percentage",
     )
@@ -61,8 +59,6 @@ class MapState(Recovering):
             self.items_path = compile_selector(definition, "ItemsPath")
             self.item_selector = compile_payload(definition, selector_field)
             self._item_selector_reads_context = "$$" in json.dumps(definition.get(selector_field))
-        self.result_selector = compile_payload(definition, "ResultSelector")
-        self.result_path = compile_result_path(definition)
         self.max_concurrency = _integer_field(definition, "MaxConcurrency")
         self.tolerated_count = _integer_field(definition, "ToleratedFailureCount")
         self.tolerated_percentage = _float_field(definition, "ToleratedFailurePercentage")
@@ -75,16 +71,7 @@ class MapState(Recovering):
         effective = data if self.input_path is None else self.input_path(data, visit)
 
         async def attempt(retry_count: int) -> Outcome:
-            result = await self._map(effective, visit)
-            if self.jsonata:
-                return self.finish(visit, result), self.next
-            self.assign_from(result, visit)
-            if self.result_selector is not None:
-                result = self.result_selector(result, visit)
-            output = result if self.result_path is None else self.result_path(data, result, visit)
-            if self.output_path is not None:
-                output = self.output_path(output, visit)
-            return output, self.next
+            return self.shape(data, await self._map(effective, visit), visit)
 
         return await self.recover(data, visit, attempt)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._dataflow import compile_payload, compile_result_path
+from .._dataflow import compile_payload
 from .._interpreter import Program, run_program
 from .._jsonata_flow import jsonata_arguments
 from .._observability import BRANCH_SPAN, traced_jobs
@@ -17,7 +17,7 @@ from .fanout import fan_out
 class ParallelState(Recovering):
     """``Type: Parallel`` (branches compiled by the definition compiler)."""
 
-    __slots__ = ("branches", "parameters", "result_path", "result_selector")
+    __slots__ = ("branches", "parameters")
 
     failed_event = "ParallelStateFailed"
 
@@ -29,8 +29,6 @@ class ParallelState(Recovering):
             if self.jsonata
             else compile_payload(definition, "Parameters")
         )
-        self.result_selector = compile_payload(definition, "ResultSelector")
-        self.result_path = compile_result_path(definition)
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Run the branches (retrying and catching as configured)."""
@@ -39,16 +37,7 @@ class ParallelState(Recovering):
             effective = self.parameters(effective, visit)
 
         async def attempt(retry_count: int) -> Outcome:
-            result = await self._run_branches(effective, visit)
-            if self.jsonata:
-                return self.finish(visit, result), self.next
-            self.assign_from(result, visit)
-            if self.result_selector is not None:
-                result = self.result_selector(result, visit)
-            output = result if self.result_path is None else self.result_path(data, result, visit)
-            if self.output_path is not None:
-                output = self.output_path(output, visit)
-            return output, self.next
+            return self.shape(data, await self._run_branches(effective, visit), visit)
 
         return await self.recover(data, visit, attempt)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from .. import errors
-from .._dataflow import compile_payload, compile_result_path
+from .._dataflow import compile_payload
 from .._invoke import Invocation, invoke_task
 from .._jsonata_flow import compile_number, jsonata_arguments
 from .._query.failures import QueryFailure
@@ -28,7 +28,7 @@ _NOT_FOUND: Final = (
 class TaskState(Recovering):
     """``Type: Task``."""
 
-    __slots__ = ("heartbeat", "parameters", "result_path", "result_selector", "target", "timeout")
+    __slots__ = ("heartbeat", "parameters", "target", "timeout")
 
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
@@ -38,8 +38,6 @@ class TaskState(Recovering):
             if self.jsonata
             else compile_payload(definition, "Parameters")
         )
-        self.result_selector = compile_payload(definition, "ResultSelector")
-        self.result_path = compile_result_path(definition)
         self.timeout = _compile_seconds(definition, "TimeoutSeconds")
         self.heartbeat = _compile_seconds(definition, "HeartbeatSeconds")
 
@@ -49,16 +47,7 @@ class TaskState(Recovering):
 
         async def attempt(retry_count: int) -> Outcome:
             visit.set_retry_count(retry_count)
-            result = await self._attempt(effective, visit, retry_count)
-            if self.jsonata:
-                return self.finish(visit, result), self.next
-            self.assign_from(result, visit)
-            if self.result_selector is not None:
-                result = self.result_selector(result, visit)
-            output = result if self.result_path is None else self.result_path(data, result, visit)
-            if self.output_path is not None:
-                output = self.output_path(output, visit)
-            return output, self.next
+            return self.shape(data, await self._attempt(effective, visit, retry_count), visit)
 
         return await self.recover(data, visit, attempt)
 
