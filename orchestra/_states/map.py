@@ -38,6 +38,7 @@ class MapState(Recovering):
         "max_concurrency",
         "max_items_per_batch",
         "processor",
+        "result_writer",
         "tolerated_count",
         "tolerated_percentage",
     )
@@ -63,6 +64,7 @@ class MapState(Recovering):
         self.tolerated_count = _integer_field(definition, "ToleratedFailureCount")
         self.tolerated_percentage = _float_field(definition, "ToleratedFailurePercentage")
         self.item_reader = definition.get("ItemReader")
+        self.result_writer = definition.get("ResultWriter")
         batcher = definition.get("ItemBatcher") or {}
         self.max_items_per_batch = batcher.get("MaxItemsPerBatch")
 
@@ -84,6 +86,11 @@ class MapState(Recovering):
             raise StateFailed(
                 errors.ITEM_READER_FAILED,
                 f"State '{self.name}': reading Map items with an ItemReader is not supported yet",
+            )
+        if self.result_writer is not None:
+            raise StateFailed(
+                errors.RESULT_WRITER_FAILED,
+                f"State '{self.name}': writing Map results with a ResultWriter is not supported yet",
             )
         items = effective if self.items_path is None else self.items_path(effective, visit)
         if not isinstance(items, list):

@@ -263,3 +263,23 @@ async def test_engine_exit_cancels_map_iterations() -> None:
             await started.wait()
     assert execution.status == "ABORTED"
     assert finished == []
+
+
+@pytest.mark.parametrize(
+    ("field", "error"),
+    [
+        ({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject"}}, "States.ItemReaderFailed"),
+        (
+            {"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject"}},
+            "States.ResultWriterFailed",
+        ),
+    ],
+)
+async def test_s3_item_reader_and_result_writer_fail_clearly(
+    field: dict[str, Any], error: str
+) -> None:
+    """A Map reading items from or writing results to S3 fails with a clear error, for now."""
+    execution, _ = await run(map_machine(**field), [1])
+    assert execution.error == error
+    assert execution.cause is not None
+    assert "not supported yet" in execution.cause
