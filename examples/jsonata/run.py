@@ -1,6 +1,6 @@
 """Price a cart with a JSONata workflow and print the quote.
 
-    python examples/jsonata/run.py
+python examples/jsonata/run.py
 """
 
 from __future__ import annotations
