@@ -7,6 +7,7 @@ Example:
 from ._engine import Engine as Engine
 from ._execution import Execution as Execution
 from ._execution import ExecutionStatus as ExecutionStatus
+from ._execution import SyncExecutionResult as SyncExecutionResult
 from ._history import HistoryEvent as HistoryEvent
 from ._machine import StateMachine as StateMachine
 from ._observability import trace_id_for as trace_id_for
@@ -19,9 +20,15 @@ from .errors import ExecutionAlreadyExists as ExecutionAlreadyExists
 from .errors import ExecutionDoesNotExist as ExecutionDoesNotExist
 from .errors import ExecutionError as ExecutionError
 from .errors import InvalidName as InvalidName
+from .errors import InvalidOutput as InvalidOutput
+from .errors import InvalidToken as InvalidToken
 from .errors import OrchestraError as OrchestraError
 from .errors import RegistrationError as RegistrationError
+from .errors import StateMachineDoesNotExist as StateMachineDoesNotExist
+from .errors import StateMachineTypeNotSupported as StateMachineTypeNotSupported
+from .errors import TaskDoesNotExist as TaskDoesNotExist
 from .errors import TaskFailed as TaskFailed
+from .errors import TaskTimedOut as TaskTimedOut
 
 __all__ = [
     "DefinitionError",
@@ -35,11 +42,18 @@ __all__ = [
     "ExecutionStatus",
     "HistoryEvent",
     "InvalidName",
+    "InvalidOutput",
+    "InvalidToken",
     "OrchestraError",
     "RegistrationError",
     "StateMachine",
+    "StateMachineDoesNotExist",
+    "StateMachineTypeNotSupported",
+    "SyncExecutionResult",
     "TaskContext",
+    "TaskDoesNotExist",
     "TaskFailed",
+    "TaskTimedOut",
     "task",
     "trace_id_for",
 ]

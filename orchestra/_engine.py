@@ -1,4 +1,8 @@
-"""The Engine: binds tasks, starts executions in its own task group, keeps their history."""
+"""The Engine: binds tasks, starts, stops and completes executions, keeps their history.
+
+Every execution runs in its own cancel scope inside the engine's one task group: stopping one
+cancels only its work, and leaving the engine cancels them all.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +11,42 @@ import random
 import re
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
 import anyio
+import anyio.lowlevel
 import structlog
 from anyio.abc import TaskGroup
 
 from . import errors
+from ._callbacks import CallbackRegistry, unbound_callback
+from ._children import STARTED_BY, child_tasks
 from ._clock import Clock, SystemClock
-from ._execution import Execution, ExecutionStatus
-from ._history import HistoryEvent, iso_timestamp
+from ._execution import Execution, ExecutionStatus, SyncExecutionResult
+from ._history import History, HistoryEvent, iso_timestamp
 from ._interpreter import run_program
 from ._machine import StateMachine
 from ._observability import ExecutionScope, Subscriber, Telemetry
 from ._runtime import Run, StateFailed
-from ._tasks import TaskRegistry
-from .errors import EngineError, ExecutionAlreadyExists, InvalidName
+from ._tasks import TaskRegistry, target_of
+from .errors import (
+    EngineError,
+    ExecutionAlreadyExists,
+    InvalidName,
+    RegistrationError,
+    StateMachineDoesNotExist,
+    StateMachineTypeNotSupported,
+)
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import TracerProvider
 
 DEFAULT_PAYLOAD_LIMIT: Final = 256 * 1024
+# AWS ends an Express execution after five minutes.
+DEFAULT_EXPRESS_TIMEOUT: Final = 300.0
 _log = structlog.get_logger("orchestra")
 # AWS rejects names with whitespace, brackets, wildcards, punctuation and control characters.
 _FORBIDDEN_NAME: Final = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
@@ -43,6 +60,7 @@ class Engine:
 
     Args:
         tasks: ``@task`` functions to bind to Task state resources.
+        machines: state machines to register (see :meth:`register`).
         account: the AWS account id used in ARNs and ``$$`` values.
         region: the AWS region used in ARNs and ``$$`` values.
         clock: the engine's clock (default: real time); ``orchestra.testing.VirtualClock``
@@ -54,9 +72,12 @@ class Engine:
         meter_provider: where metrics go (default: OpenTelemetry's global provider).
         record_payloads: record inputs and outputs on spans (JSON text cut to 2 KiB); off
             by default, so payloads stay out of spans and logs.
+        express_timeout: how long an Express execution may run, in seconds (AWS: 5 minutes).
+        express_history: keep the history of Express executions (AWS keeps none).
 
     Raises:
-        RegistrationError: a task is not marked with ``@task``, or two tasks serve one resource.
+        RegistrationError: a task is not marked with ``@task``, two tasks serve one resource,
+            or two machines share a name.
 
     Example:
         >>> async def main():  # doctest: +SKIP
@@ -69,6 +90,7 @@ class Engine:
         self,
         *,
         tasks: Iterable[Callable[..., Any]] = (),
+        machines: Iterable[StateMachine] = (),
         account: str = "123456789012",
         region: str = "us-east-1",
         clock: Clock | None = None,
@@ -77,12 +99,20 @@ class Engine:
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         record_payloads: bool = False,
+        express_timeout: float = DEFAULT_EXPRESS_TIMEOUT,
+        express_history: bool = False,
     ) -> None:
         self.account = account
         self.region = region
         self.clock: Clock = clock or SystemClock()
         self.payload_limit = payload_limit
-        self._tasks = TaskRegistry(tasks)
+        self.express_timeout = express_timeout
+        self.express_history = express_history
+        self.callbacks = CallbackRegistry()
+        self._tasks = self._bind_tasks(list(tasks))
+        self._machines: dict[str, StateMachine] = {}
+        for machine in machines:
+            self.register(machine)
         self._max_threads = max_threads
         self._thread_limiter: anyio.CapacityLimiter | None = None
         self._group: TaskGroup | None = None
@@ -94,6 +124,50 @@ class Engine:
             meter_provider=meter_provider,
             record_payloads=record_payloads,
         )
+
+    def _bind_tasks(self, tasks: list[Callable[..., Any]]) -> TaskRegistry:
+        registry = TaskRegistry(tasks)
+        # The engine serves child executions itself, unless a task of the user's does.
+        own = [
+            fn
+            for resource, fn in child_tasks(self).items()
+            if registry.for_resource(resource) is None
+        ]
+        return TaskRegistry([*tasks, *own]) if own else registry
+
+    def register(self, machine: StateMachine) -> StateMachine:
+        """Make a state machine addressable by its name or ARN; return it.
+
+        Child executions (``states:startExecution``) and ``start_execution`` with a name or
+        ARN find their machine here. Registering the same machine again does nothing.
+
+        Raises:
+            RegistrationError: another machine is registered under the same name.
+        """
+        existing = self._machines.get(machine.name)
+        if existing is not None and existing is not machine:
+            raise RegistrationError(
+                f"a different state machine is already registered as {machine.name!r}"
+            )
+        self._machines[machine.name] = machine
+        return machine
+
+    @property
+    def state_machines(self) -> tuple[StateMachine, ...]:
+        """The registered state machines, in the order they were registered."""
+        return tuple(self._machines.values())
+
+    def _machine(self, machine: StateMachine | str) -> StateMachine:
+        if isinstance(machine, StateMachine):
+            return machine
+        found = self._machines.get(machine)
+        if found is None:
+            found = self._machines.get(_machine_name(machine))
+            if found is not None and found.arn(self.region, self.account) != machine:
+                found = None
+        if found is None:
+            raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{machine}'")
+        return found
 
     async def __aenter__(self) -> Self:
         if self._group is not None:
@@ -122,24 +196,30 @@ class Engine:
         return None
 
     async def start_execution(
-        self, machine: StateMachine, input: Any = None, name: str | None = None
+        self, machine: StateMachine | str, input: Any = None, name: str | None = None
     ) -> Execution:
         """Start an execution; return at once.
 
+        An input that holds ``AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID`` with the ARN of
+        one of the engine's executions makes the new one its child, as on AWS: it shares its
+        parent's root (``ctx.root_execution_name``) and trace.
+
         Args:
-            machine: the state machine to run.
+            machine: the state machine to run, or the name or ARN of a registered one.
             input: the execution's input (any JSON value; None means ``{}`` as on AWS).
             name: the execution's name (default: a random UUID).
 
         Raises:
             EngineError: the engine is not running.
+            StateMachineDoesNotExist: no machine is registered under that name or ARN.
             InvalidName: the name breaks AWS's naming rules.
-            ExecutionAlreadyExists: the name is taken by an execution that is closed, or
-                running with a different input.
+            ExecutionAlreadyExists: a Standard execution of that name is closed, or running
+                with a different input.
         """
         group = self._group
         if group is None:
             raise EngineError("the engine is not running: use 'async with Engine(...)'")
+        machine = self._machine(machine)
         if input is None:
             input = {}
         try:
@@ -165,12 +245,19 @@ class Engine:
                 return existing
             raise ExecutionAlreadyExists(f"Execution Already Exists: '{arn}'")
         self._warn_unbound(machine)
+        execution_input = json.loads(input_text)
+        parent = None
+        if isinstance(execution_input, dict) and isinstance(execution_input.get(STARTED_BY), str):
+            parent = self._executions.get(execution_input[STARTED_BY])
+        express = machine.type == "EXPRESS"
         execution = Execution(
             name=name,
             arn=arn,
             machine=machine,
-            input=json.loads(input_text),
+            input=execution_input,
             start_date=self.clock.now(),
+            parent=parent,
+            history=_Unrecorded() if express and not self.express_history else None,
         )
         self._executions[arn] = execution
         role_arn = machine.role_arn or (
@@ -189,7 +276,8 @@ class Engine:
             root_execution_name=execution.root.name,
             thread_limiter=self._thread_limiter,
         )
-        # Taken in the caller's context: its active span, if any, is the run's parent.
+        # Taken in the caller's context: its active span, if any, is the run's parent (for a
+        # child execution, the span of the Task state that starts it).
         scope = self._telemetry.execution(execution, group)
         run.telemetry = self._telemetry
         run.tracing = scope.tracing
@@ -209,46 +297,200 @@ class Engine:
     ) -> None:
         history = execution.history
         clock = self.clock
+        # A child starts from inside its parent's task: that task's bindings are not its own.
+        structlog.contextvars.unbind_contextvars("state", "attempt")
         scope.started()
         try:
-            history.add(
-                "ExecutionStarted",
-                execution.start_date,
-                {"input": execution.input, "roleArn": role_arn},
-            )
-            if len(input_text.encode()) > self.payload_limit:
-                raise StateFailed(
-                    errors.DATA_LIMIT_EXCEEDED,
-                    "The state/task 'ExecutionInput' returned a result with a size exceeding "
-                    "the maximum number of bytes service limit.",
-                )
-            output: Any = None
-            with clock.timeout(execution.machine.timeout_seconds) as deadline:
-                output = await run_program(execution.machine.program, execution.input, run)
-            if deadline.cancelled_caught:
-                history.add(
-                    "ExecutionTimedOut", clock.now(), {"error": errors.TIMEOUT, "cause": None}
-                )
-                execution._close(
-                    ExecutionStatus.TIMED_OUT, clock.now(), error=errors.TIMEOUT, cause=None
-                )
-                return
-            history.add("ExecutionSucceeded", clock.now(), {"output": output})
-            execution._close(ExecutionStatus.SUCCEEDED, clock.now(), output=output)
-        except StateFailed as failure:
-            history.add(
-                "ExecutionFailed", clock.now(), {"error": failure.error, "cause": failure.cause}
-            )
-            execution._close(
-                ExecutionStatus.FAILED, clock.now(), error=failure.error, cause=failure.cause
-            )
-        except anyio.get_cancelled_exc_class():
-            history.add("ExecutionAborted", clock.now(), {})
-            execution._close(ExecutionStatus.ABORTED, clock.now())
-            raise
+            with execution._scope:
+                try:
+                    history.add(
+                        "ExecutionStarted",
+                        execution.start_date,
+                        {"input": execution.input, "roleArn": role_arn},
+                    )
+                    if len(input_text.encode()) > self.payload_limit:
+                        raise StateFailed(
+                            errors.DATA_LIMIT_EXCEEDED,
+                            "The state/task 'ExecutionInput' returned a result with a size "
+                            "exceeding the maximum number of bytes service limit.",
+                        )
+                    output: Any = None
+                    with clock.timeout(self._time_limit(execution.machine)) as deadline:
+                        output = await run_program(execution.machine.program, execution.input, run)
+                    if deadline.cancelled_caught:
+                        history.add(
+                            "ExecutionTimedOut",
+                            clock.now(),
+                            {"error": errors.TIMEOUT, "cause": None},
+                        )
+                        execution._close(
+                            ExecutionStatus.TIMED_OUT, clock.now(), error=errors.TIMEOUT
+                        )
+                        return
+                    history.add("ExecutionSucceeded", clock.now(), {"output": output})
+                    execution._close(ExecutionStatus.SUCCEEDED, clock.now(), output=output)
+                except StateFailed as failure:
+                    history.add(
+                        "ExecutionFailed",
+                        clock.now(),
+                        {"error": failure.error, "cause": failure.cause},
+                    )
+                    execution._close(
+                        ExecutionStatus.FAILED,
+                        clock.now(),
+                        error=failure.error,
+                        cause=failure.cause,
+                    )
+                except anyio.get_cancelled_exc_class():
+                    # Stopped (the scope swallows this) or the engine is closing (it does not).
+                    error, cause = execution._stop_reason or (None, None)
+                    details = {"error": error, "cause": cause}
+                    history.add(
+                        "ExecutionAborted",
+                        clock.now(),
+                        {key: value for key, value in details.items() if value is not None},
+                    )
+                    execution._close(ExecutionStatus.ABORTED, clock.now(), error=error, cause=cause)
+                    raise
         finally:
+            self.callbacks.close_execution(execution.arn)
             scope.ended()
             busy.__exit__(None, None, None)
+
+    def _time_limit(self, machine: StateMachine) -> float | None:
+        limit = machine.timeout_seconds
+        if machine.type == "EXPRESS":
+            return self.express_timeout if limit is None else min(limit, self.express_timeout)
+        return limit
+
+    async def start_sync_execution(
+        self, machine: StateMachine | str, input: Any = None, name: str | None = None
+    ) -> SyncExecutionResult:
+        """Run an Express execution to its end and return how it ended (StartSyncExecution).
+
+        Cancelling the call stops the execution.
+
+        Args:
+            machine: an EXPRESS state machine, or the name or ARN of a registered one.
+            input: the execution's input (any JSON value; None means ``{}`` as on AWS).
+            name: the execution's name (default: a random UUID). Express names may repeat.
+
+        Raises:
+            StateMachineTypeNotSupported: the machine is not EXPRESS.
+            EngineError, StateMachineDoesNotExist, InvalidName: as for
+                :meth:`start_execution`.
+        """
+        machine = self._machine(machine)
+        if machine.type != "EXPRESS":
+            raise StateMachineTypeNotSupported(
+                f"State Machine Type Not Supported: '{machine.name}' is a STANDARD state "
+                "machine; start_sync_execution runs EXPRESS ones"
+            )
+        execution = await self.start_execution(machine, input, name)
+        try:
+            await execution.wait()
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True):
+                await self.stop_execution(execution)
+            raise
+        return SyncExecutionResult(execution, machine.arn(self.region, self.account))
+
+    async def stop_execution(
+        self, execution: Execution | str, error: str | None = None, cause: str | None = None
+    ) -> Execution:
+        """Stop a running execution and wait until it has closed ABORTED (StopExecution).
+
+        Its running tasks are cancelled (a sync task's ``ctx.cancelled`` becomes true and
+        it is waited for), the ``.sync`` children it waits for are stopped too, and its
+        history ends with ``ExecutionAborted`` carrying ``error`` and ``cause``. Stopping a
+        closed execution changes nothing.
+
+        Args:
+            execution: the execution or its ARN.
+            error: the error recorded on the execution (AWS allows up to 256 characters).
+            cause: a longer explanation.
+
+        Returns:
+            The execution.
+
+        Raises:
+            ExecutionDoesNotExist: the execution is unknown to this engine.
+        """
+        found = self._lookup(execution)
+        if not found.done:
+            found._stop(error, cause)
+            await found.wait()
+        return found
+
+    def list_executions(
+        self,
+        machine: StateMachine | str | None = None,
+        status: ExecutionStatus | str | None = None,
+    ) -> list[Execution]:
+        """The executions of a state machine, newest first (ListExecutions).
+
+        Args:
+            machine: a state machine, or its name or ARN; None lists every machine's.
+            status: only executions with this status (``"RUNNING"``, ``"FAILED"``, ...).
+
+        Raises:
+            ValueError: the status is not an execution status.
+        """
+        name = None
+        if machine is not None:
+            name = machine.name if isinstance(machine, StateMachine) else _machine_name(machine)
+        wanted = None if status is None else ExecutionStatus(status)
+        return [
+            execution
+            for execution in reversed(self._executions.values())
+            if (name is None or execution.machine.name == name)
+            and (wanted is None or execution.status is wanted)
+        ]
+
+    async def send_task_success(self, token: str, output: Any) -> None:
+        """Complete a callback task with its result (SendTaskSuccess).
+
+        Callable from any task or coroutine of the engine's event loop, even before the
+        task that was given the token has returned. Sync code in a worker thread calls it
+        through ``anyio.from_thread.run``.
+
+        Args:
+            token: the task's token (``$$.Task.Token``, ``ctx.task_token``).
+            output: the state's result (any JSON value).
+
+        Raises:
+            InvalidToken: the token is malformed.
+            TaskDoesNotExist: the engine never issued this token.
+            TaskTimedOut: the token was completed already, or its state has moved on.
+            InvalidOutput: the output is not JSON.
+        """
+        self.callbacks.succeed(token, output)
+        await anyio.lowlevel.checkpoint()
+
+    async def send_task_failure(
+        self, token: str, error: str | None = None, cause: str | None = None
+    ) -> None:
+        """Fail a callback task (SendTaskFailure); Retry and Catch see ``error``.
+
+        Args:
+            token: the task's token.
+            error: the error name (None: no name, which ``States.ALL`` still matches).
+            cause: a longer explanation.
+
+        Raises:
+            InvalidToken, TaskDoesNotExist, TaskTimedOut: as for :meth:`send_task_success`.
+        """
+        self.callbacks.fail(token, error, cause)
+        await anyio.lowlevel.checkpoint()
+
+    async def send_task_heartbeat(self, token: str) -> None:
+        """Tell the engine a callback task is alive: restarts its HeartbeatSeconds timer.
+
+        Raises:
+            InvalidToken, TaskDoesNotExist, TaskTimedOut: as for :meth:`send_task_success`.
+        """
+        self.callbacks.heartbeat(token)
+        await anyio.lowlevel.checkpoint()
 
     def subscribe(
         self, callback: Subscriber, *, statuses: Collection[str] | None = None
@@ -277,6 +519,9 @@ class Engine:
     async def get_execution_history(self, execution: Execution | str) -> Sequence[HistoryEvent]:
         """The execution's history events, oldest first, in AWS's shapes.
 
+        Express executions keep none (the list is empty) unless the engine was created with
+        ``express_history=True``.
+
         Raises:
             ExecutionDoesNotExist: the execution is unknown to this engine.
         """
@@ -304,6 +549,8 @@ class Engine:
         for resource in machine.resources():
             if resource.startswith("arn:") and ":states:::lambda:invoke" in resource:
                 continue
+            if unbound_callback(target_of(resource)) is not None:
+                continue
             if self._tasks.for_resource(resource) is None:
                 _log.warning(
                     "no task is bound to a Task resource",
@@ -327,6 +574,42 @@ def _execution_context(execution: Execution, role_arn: str) -> dict[str, Any]:
     if execution.machine.type == "STANDARD":
         context["RedriveCount"] = 0
     return context
+
+
+def _machine_name(reference: str) -> str:
+    """The name in a state machine ARN (or the reference itself, if it is a name)."""
+    if reference.startswith("arn:") and ":stateMachine:" in reference:
+        return reference.rsplit(":stateMachine:", 1)[1]
+    return reference
+
+
+class _Unrecorded(History):
+    """An Express execution's history when none is kept: event ids go on, events are not kept.
+
+    Causes still name the event id a state was entered at, as AWS's do.
+    """
+
+    __slots__ = ("_count",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._count = 0
+
+    @property
+    def last_id(self) -> int:
+        """The id of the newest event."""
+        return self._count
+
+    def add(
+        self,
+        event_type: str,
+        timestamp: datetime,
+        raw: dict[str, Any] | None = None,
+        previous: int | None = None,
+    ) -> int:
+        """Count the event; return its id."""
+        self._count += 1
+        return self._count
 
 
 def _check_name(name: str) -> None:

@@ -37,7 +37,8 @@ class Execution:
         output: the final output once SUCCEEDED.
         error, cause: why it did not succeed.
         start_date, stop_date: when it started and closed (the engine's clock).
-        parent: the execution that started this one, if any.
+        parent: the execution that started this one (named by the
+            ``AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID`` key of its input), if any.
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class Execution:
         input: Any,
         start_date: datetime,
         parent: Execution | None = None,
+        history: History | None = None,
     ) -> None:
         self.name = name
         self.arn = arn
@@ -61,8 +63,11 @@ class Execution:
         self.error: str | None = None
         self.cause: str | None = None
         self.parent = parent
-        self.history = History()
+        self.history = History() if history is None else history
         self._closed = anyio.Event()
+        # Its own scope inside the engine's task group, so it can be stopped on its own.
+        self._scope = anyio.CancelScope()
+        self._stop_reason: tuple[str | None, str | None] | None = None
 
     @property
     def root(self) -> Execution:
@@ -93,6 +98,12 @@ class Execution:
             raise ExecutionError(self.status.value, self.error, self.cause)
         return self.output
 
+    def _stop(self, error: str | None, cause: str | None) -> None:
+        """Cancel the run; the first reason given is the one recorded."""
+        if self._stop_reason is None:
+            self._stop_reason = (error, cause)
+        self._scope.cancel()
+
     def _close(
         self,
         status: ExecutionStatus,
@@ -111,3 +122,51 @@ class Execution:
 
     def __repr__(self) -> str:
         return f"Execution(name={self.name!r}, machine={self.machine.name!r}, status={self.status.value})"
+
+
+class SyncExecutionResult:
+    """How an Express execution started with ``start_sync_execution`` ended.
+
+    The shape of AWS's StartSyncExecution response.
+
+    Attributes:
+        execution: the execution itself.
+        execution_arn: its ARN.
+        state_machine_arn: its state machine's ARN.
+        name: its name.
+        status: SUCCEEDED, FAILED or TIMED_OUT (ABORTED if it was stopped).
+        start_date, stop_date: when it started and closed (the engine's clock).
+        input: its input.
+        output: its output when SUCCEEDED, else None.
+        error, cause: why it did not succeed.
+    """
+
+    __slots__ = (
+        "cause",
+        "error",
+        "execution",
+        "execution_arn",
+        "input",
+        "name",
+        "output",
+        "start_date",
+        "state_machine_arn",
+        "status",
+        "stop_date",
+    )
+
+    def __init__(self, execution: Execution, state_machine_arn: str) -> None:
+        self.execution = execution
+        self.execution_arn = execution.arn
+        self.state_machine_arn = state_machine_arn
+        self.name = execution.name
+        self.status = execution.status
+        self.start_date = execution.start_date
+        self.stop_date = execution.stop_date
+        self.input = execution.input
+        self.output = execution.output
+        self.error = execution.error
+        self.cause = execution.cause
+
+    def __repr__(self) -> str:
+        return f"SyncExecutionResult(name={self.name!r}, status={self.status.value})"

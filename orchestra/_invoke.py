@@ -2,7 +2,8 @@
 
 Everything the call starts ends before ``invoke_task`` returns: a timed-out async task is
 cancelled; a sync task in a worker thread sees ``ctx.cancelled`` become true and is waited for,
-since a thread cannot be killed.
+since a thread cannot be killed. A callback task (``.waitForTaskToken``) then waits for its
+token under the same timeout and heartbeat.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import anyio.lowlevel
 import anyio.to_thread
 
 from . import errors
+from ._callbacks import Callback, Submission, record_submitted
 from ._observability import TaskScope
 from ._runtime import Run
 from ._tasks import TaskContext, TaskSpec
@@ -32,7 +34,7 @@ class Invocation:
     retry_count: int
     timeout: float | None
     heartbeat: float | None
-    task_token: str | None = None
+    callback: Callback | None = None
 
 
 @dataclass(slots=True)
@@ -40,7 +42,7 @@ class CallOutcome:
     """What came of a call: a result, a failure ``(error, cause)``, or a timeout error name."""
 
     result: Any = None
-    failure: tuple[str, str | None] | None = None
+    failure: tuple[str | None, str | None] | None = None
     timed_out: str | None = None
     exception: Exception | None = None
 
@@ -48,7 +50,11 @@ class CallOutcome:
 async def invoke_task(invocation: Invocation) -> CallOutcome:
     """Call the task once; never raises for the task's own failures."""
     with TaskScope(invocation) as scope:
-        outcome = await _invoke(invocation)
+        try:
+            outcome = await _invoke(invocation)
+        finally:
+            if invocation.callback is not None:
+                invocation.callback.close()
         scope.record(outcome)
     return outcome
 
@@ -61,13 +67,16 @@ async def _invoke(invocation: Invocation) -> CallOutcome:
     def heartbeat() -> None:
         beats[0].set()
 
+    callback = invocation.callback
+    if callback is not None:
+        callback.attach_heartbeat(heartbeat)
     context = TaskContext(
         execution_name=run.execution_name,
         execution_arn=run.execution_arn,
         root_execution_name=run.root_execution_name,
         state_name=invocation.state_name,
         retry_count=invocation.retry_count,
-        task_token=invocation.task_token,
+        task_token=None if callback is None else callback.token,
         heartbeat=heartbeat,
         sleep=clock.sleep,
     )
@@ -85,17 +94,18 @@ async def _invoke(invocation: Invocation) -> CallOutcome:
                 return
             beats[0] = anyio.Event()
 
+    work = _call if callback is None else _call_back
     if invocation.heartbeat is None and invocation.timeout is None:
         # The common case needs no scope and no watcher: each costs a cancellation later.
-        await _call(invocation.spec, invocation.payload, context, run, outcome)
+        await work(invocation, context, outcome)
         return outcome
     with clock.timeout(invocation.timeout) as deadline:
         if invocation.heartbeat is None:
-            await _call(invocation.spec, invocation.payload, context, run, outcome)
+            await work(invocation, context, outcome)
         else:
             async with anyio.create_task_group() as group:
                 group.start_soon(watch_heartbeat, invocation.heartbeat, group.cancel_scope)
-                await _call(invocation.spec, invocation.payload, context, run, outcome)
+                await work(invocation, context, outcome)
                 group.cancel_scope.cancel()
     if heartbeat_missed:
         return CallOutcome(timed_out=errors.HEARTBEAT_TIMEOUT)
@@ -104,9 +114,9 @@ async def _invoke(invocation: Invocation) -> CallOutcome:
     return outcome
 
 
-async def _call(
-    spec: TaskSpec, payload: Any, context: TaskContext, run: Run, outcome: CallOutcome
-) -> None:
+async def _call(invocation: Invocation, context: TaskContext, outcome: CallOutcome) -> None:
+    spec = invocation.spec
+    payload = invocation.payload
     try:
         if spec.is_async:
             if spec.takes_context:
@@ -114,13 +124,33 @@ async def _call(
             else:
                 outcome.result = await spec.fn(payload)
         else:
-            outcome.result = await _call_in_thread(spec, payload, context, run)
+            outcome.result = await _call_in_thread(spec, payload, context, invocation.run)
     except TaskFailed as exc:
         outcome.failure = (exc.error, exc.cause)
         outcome.exception = exc
     except Exception as exc:  # noqa: BLE001 - the task boundary: any task error is a failure value
         outcome.failure = (type(exc).__name__, str(exc))
         outcome.exception = exc
+    else:
+        submission = outcome.result
+        if type(submission) is Submission:
+            record_submitted(invocation.run, submission.details, submission.output)
+            outcome.result, outcome.failure = await submission.wait()
+
+
+async def _call_back(invocation: Invocation, context: TaskContext, outcome: CallOutcome) -> None:
+    """Hand the work over, then wait for the token to be completed.
+
+    The task's return value only goes into the history (TaskSubmitted); a task that fails
+    to hand the work over fails the state at once.
+    """
+    callback = invocation.callback
+    assert callback is not None
+    await _call(invocation, context, outcome)
+    if outcome.failure is not None:
+        return
+    callback.submitted(outcome.result)
+    outcome.result, outcome.failure = await callback.wait()
 
 
 async def _call_in_thread(spec: TaskSpec, payload: Any, context: TaskContext, run: Run) -> Any:

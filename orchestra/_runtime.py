@@ -17,6 +17,7 @@ from ._history import History, iso_timestamp
 from ._query.failures import QueryFailure
 
 if TYPE_CHECKING:
+    from ._callbacks import CallbackRegistry
     from ._clock import Clock
     from ._observability import StateTracing, Telemetry
     from ._tasks import TaskRegistry
@@ -37,6 +38,7 @@ class Settings(Protocol):
     account: str
     region: str
     payload_limit: int
+    callbacks: CallbackRegistry
 
 
 @dataclass(slots=True)

@@ -78,6 +78,30 @@ class InvalidName(EngineError):
     """An execution or state machine name breaks AWS's naming rules."""
 
 
+class StateMachineDoesNotExist(EngineError):
+    """No state machine with this name or ARN is registered with the engine."""
+
+
+class StateMachineTypeNotSupported(EngineError):
+    """The request needs the other type of state machine (StartSyncExecution: EXPRESS)."""
+
+
+class InvalidToken(EngineError):
+    """A task token is malformed: it is not a token the engine could have issued."""
+
+
+class TaskDoesNotExist(EngineError):
+    """No task was ever given this (well-formed) token."""
+
+
+class TaskTimedOut(EngineError):
+    """The task behind this token is closed: completed, timed out, failed or stopped."""
+
+
+class InvalidOutput(EngineError):
+    """A callback's output is not a JSON value."""
+
+
 class ExecutionError(OrchestraError):
     """Raised by ``Execution.result()`` when the execution did not succeed.
 

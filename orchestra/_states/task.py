@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from .. import errors
+from .._callbacks import open_callback, unbound_callback
 from .._dataflow import compile_payload
 from .._invoke import Invocation, invoke_task
 from .._jsonata_flow import compile_number, jsonata_arguments
@@ -54,6 +55,7 @@ class TaskState(Recovering):
     async def _attempt(self, effective: Any, visit: Visit, retry_count: int) -> Any:
         run = visit.run
         target = self.target
+        callback = open_callback(visit, target) if target.wait_for_token else None
         parameters = effective if self.parameters is None else self.parameters(effective, visit)
         timeout = self.timeout(effective, visit) if self.timeout is not None else None
         heartbeat = self.heartbeat(effective, visit) if self.heartbeat is not None else None
@@ -93,6 +95,7 @@ class TaskState(Recovering):
             retry_count=retry_count,
             timeout=timeout,
             heartbeat=heartbeat,
+            callback=callback,
         )
         outcome = await invoke_task(invocation)
         if outcome.timed_out is not None:
@@ -113,7 +116,7 @@ class TaskState(Recovering):
                 f"{prefix}Failed", now(), {**base, "error": failure.error, "cause": failure.cause}
             )
             raise
-        if target.kind == "lambda_invoke":
+        if target.kind == "lambda_invoke" and callback is None:
             tail = isinstance(parameters, dict) and parameters.get("LogType") == "Tail"
             result = _lambda_envelope(result, run, tail=tail)
         run.history.add(f"{prefix}Succeeded", now(), {**base, "output": result})
@@ -131,7 +134,7 @@ class TaskState(Recovering):
             return run.tasks.for_function(function), payload, arn
         if target.kind == "lambda":
             return run.tasks.for_resource(target.resource), parameters, target.resource
-        return run.tasks.for_resource(target.resource), parameters, None
+        return run.tasks.for_resource(target.resource) or unbound_callback(target), parameters, None
 
     def _unbound(self, run: Run, function_arn: str | None) -> StateFailed:
         if self.target.kind in ("lambda", "lambda_invoke") and function_arn is not None:
