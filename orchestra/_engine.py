@@ -315,9 +315,17 @@ class Engine:
                             "exceeding the maximum number of bytes service limit.",
                         )
                     output: Any = None
-                    with clock.timeout(self._time_limit(execution.machine)) as deadline:
-                        output = await run_program(execution.machine.program, execution.input, run)
-                    if deadline.cancelled_caught:
+                    limit = self._time_limit(execution.machine)
+                    program = execution.machine.program
+                    timed_out = False
+                    if limit is None:
+                        # Most machines have no time limit: no deadline scope to enter and leave.
+                        output = await run_program(program, execution.input, run)
+                    else:
+                        with clock.timeout(limit) as deadline:
+                            output = await run_program(program, execution.input, run)
+                        timed_out = deadline.cancelled_caught
+                    if timed_out:
                         history.add(
                             "ExecutionTimedOut",
                             clock.now(),
