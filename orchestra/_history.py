@@ -39,6 +39,7 @@ _DETAILS_KEYS: Final = {
     "ActivityFailed": "activityFailedEventDetails",
     "ActivityTimedOut": "activityTimedOutEventDetails",
     "MapStateStarted": "mapStateStartedEventDetails",
+    "EvaluationFailed": "evaluationFailedEventDetails",
     "MapIterationStarted": "mapIterationStartedEventDetails",
     "MapIterationSucceeded": "mapIterationSucceededEventDetails",
     "MapIterationFailed": "mapIterationFailedEventDetails",

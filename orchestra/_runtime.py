@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ._history import History, iso_timestamp
 from ._query.failures import QueryFailure
+from .errors import QUERY_EVALUATION_ERROR
 
 if TYPE_CHECKING:
     from ._callbacks import CallbackRegistry
@@ -125,7 +126,15 @@ class Visit:
 
     def fail(self, failure: QueryFailure) -> StateFailed:
         """A QueryFailure as a state failure, with AWS's cause prefix."""
-        return StateFailed(failure.error, self.prefix(failure.cause))
+        cause = self.prefix(failure.cause)
+        if failure.error == QUERY_EVALUATION_ERROR:
+            # AWS records a failed JSONata evaluation as an event of its own, where it fails.
+            self.run.history.add(
+                "EvaluationFailed",
+                self.run.clock.now(),
+                {"error": failure.error, "cause": cause, "state": self.state_name},
+            )
+        return StateFailed(failure.error, cause)
 
     def prefix(self, cause: str) -> str:
         """AWS's cause text for an error the engine raised in this state."""
