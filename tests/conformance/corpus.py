@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
 ABSENT_REASON = f"conformance corpus not found at {CORPUS} (it lives in ../shared/conformance)"
@@ -37,6 +39,23 @@ def load_cases() -> list[Case]:
         data = json.loads((CORPUS / row["file"]).read_text())
         cases.append(Case(row["id"], row["category"], row.get("api") or "StartExecution", data))
     return cases
+
+
+def case_params(cases: list[Case], group: Callable[[Case], str]) -> list[Any]:
+    """One pytest param per case, known failures as strict xfails; a skip when absent."""
+    from .known_failures import KNOWN_FAILURES
+
+    if not cases:
+        return [
+            pytest.param(None, marks=pytest.mark.skip(reason=ABSENT_REASON), id="corpus-absent")
+        ]
+    params = []
+    for case in cases:
+        marks = []
+        if case.id in KNOWN_FAILURES:
+            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[case.id]))
+        params.append(pytest.param(case, marks=marks, id=f"{group(case)}/{case.id}"))
+    return params
 
 
 def later_issue(case: Case) -> str | None:

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from orchestra import DefinitionError, StateMachine
 
 from .conftest import record
-from .corpus import ABSENT_REASON, Case, load_cases
+from .corpus import Case, case_params, load_cases
 from .known_failures import KNOWN_FAILURES
 
 CASES = [case for case in load_cases() if case.category == "definition_validation"]
 
 
-def _params() -> list[Any]:
-    if not CASES:
-        return [
-            pytest.param(None, marks=pytest.mark.skip(reason=ABSENT_REASON), id="corpus-absent")
-        ]
-    params = []
-    for case in CASES:
-        marks = []
-        if case.id in KNOWN_FAILURES:
-            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[case.id]))
-        params.append(pytest.param(case, marks=marks, id=f"{case.api}/{case.id}"))
-    return params
-
-
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", case_params(CASES, lambda case: case.api))
 def test_definition_case(case: Case) -> None:
     """AWS's verdict on the definition is ours: rejected with a DefinitionError."""
     if case.api != "CreateStateMachine":

@@ -13,26 +13,12 @@ from orchestra import DefinitionError, Engine, StateMachine
 from orchestra.testing import VirtualClock
 
 from .conftest import record, record_history
-from .corpus import ABSENT_REASON, Case, differences, later_issue, load_cases
+from .corpus import Case, case_params, differences, later_issue, load_cases
 from .known_failures import KNOWN_FAILURES
 from .tasks import make_task
 
 CASES = [case for case in load_cases() if case.api in ("StartExecution", "TestState")]
 CASES = [case for case in CASES if case.category != "definition_validation"]
-
-
-def _params() -> list[Any]:
-    if not CASES:
-        return [
-            pytest.param(None, marks=pytest.mark.skip(reason=ABSENT_REASON), id="corpus-absent")
-        ]
-    params = []
-    for case in CASES:
-        marks = []
-        if case.id in KNOWN_FAILURES:
-            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[case.id]))
-        params.append(pytest.param(case, marks=marks, id=f"{case.category}/{case.id}"))
-    return params
 
 
 async def _execute(case: Case) -> tuple[dict[str, Any], list[str]]:
@@ -71,7 +57,7 @@ async def _execute(case: Case) -> tuple[dict[str, Any], list[str]]:
     return actual, [event.type for event in events]
 
 
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", case_params(CASES, lambda case: case.category))
 def test_execution_case(case: Case) -> None:
     """The execution ends as it did on AWS: status, output, error and cause."""
     reason = later_issue(case)
