@@ -11,6 +11,7 @@ from typing import Any
 
 import anyio
 
+import orchestra.logging
 from orchestra import Engine, StateMachine, task
 
 PRICES = {"book": 12.5, "lamp": 40.0, "desk": 180.0}
@@ -39,4 +40,6 @@ CART = {
 }
 
 if __name__ == "__main__":
+    # Only warnings and errors from the engine: the quote is the output here.
+    orchestra.logging.configure(level="warning")
     print(json.dumps(anyio.run(quote, CART), indent=2))
