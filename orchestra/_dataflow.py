@@ -50,19 +50,12 @@ def compile_payload(definition: Mapping[str, Any], field: str) -> Selector | Non
     template = definition[field]
     evaluate = compile_template(template)
     # The context object is built only for templates that read it.
-    if "$$" not in json.dumps(template):
-
-        def build_without_context(data: Any, visit: Visit) -> Any:
-            try:
-                return evaluate(data, None, visit.variables, visit.run.rng)
-            except QueryFailure as failure:
-                raise visit.fail(failure) from None
-
-        return build_without_context
+    reads_context = "$$" in json.dumps(template)
 
     def build(data: Any, visit: Visit) -> Any:
+        context = visit.context if reads_context else None
         try:
-            return evaluate(data, visit.context, visit.variables, visit.run.rng)
+            return evaluate(data, context, visit.variables, visit.run.rng)
         except QueryFailure as failure:
             raise visit.fail(failure) from None
 

@@ -60,9 +60,9 @@ class MapState(Recovering):
             self.items_path = compile_selector(definition, "ItemsPath")
             self.item_selector = compile_payload(definition, selector_field)
             self._item_selector_reads_context = "$$" in json.dumps(definition.get(selector_field))
-        self.max_concurrency = _integer_field(definition, "MaxConcurrency")
-        self.tolerated_count = _integer_field(definition, "ToleratedFailureCount")
-        self.tolerated_percentage = _float_field(definition, "ToleratedFailurePercentage")
+        self.max_concurrency = _number_field(definition, "MaxConcurrency", "integer")
+        self.tolerated_count = _number_field(definition, "ToleratedFailureCount", "integer")
+        self.tolerated_percentage = _number_field(definition, "ToleratedFailurePercentage", "float")
         self.item_reader = definition.get("ItemReader")
         self.result_writer = definition.get("ResultWriter")
         batcher = definition.get("ItemBatcher") or {}
@@ -261,30 +261,21 @@ def _jsonata_selector(definition: Mapping[str, Any]) -> Callable[[Any, Visit], A
     return lambda data, visit: evaluate(visit)
 
 
-def _integer_field(definition: Mapping[str, Any], field: str) -> Callable[[Any, Visit], int] | None:
+def _number_field(
+    definition: Mapping[str, Any], field: str, kind: str
+) -> Callable[[Any, Visit], Any] | None:
+    """A number given literally, as a JSONata expression, or by ``{field}Path``."""
+    cast: Callable[[Any], Any] = int if kind == "integer" else float
     if field in definition and is_expression(definition[field]):
-        read = compile_number(definition[field], field)
-        return lambda data, visit: int(read(visit))
+        read = compile_number(definition[field], field, integer=kind == "integer")
+        return lambda data, visit: cast(read(visit))
     if field in definition:
-        value = int(definition[field])
+        value = cast(definition[field])
         return lambda data, visit: value
     path_field = f"{field}Path"
     if path_field not in definition:
         return None
-    return _path_number(definition[path_field], path_field, "integer")
-
-
-def _float_field(definition: Mapping[str, Any], field: str) -> Callable[[Any, Visit], float] | None:
-    if field in definition and is_expression(definition[field]):
-        read = compile_number(definition[field], field, integer=False)
-        return lambda data, visit: float(read(visit))
-    if field in definition:
-        value = float(definition[field])
-        return lambda data, visit: value
-    path_field = f"{field}Path"
-    if path_field not in definition:
-        return None
-    return _path_number(definition[path_field], path_field, "float")
+    return _path_number(definition[path_field], path_field, kind)
 
 
 def _path_number(text: str, field: str, kind: str) -> Callable[[Any, Visit], Any]:
