@@ -24,6 +24,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
 
+from .jsondata import JsonDataError, decode
+
 Implementation = Callable[[Sequence[Any], random.Random], Any]
 
 _STRING_LIMIT: Final = 10_000
@@ -249,18 +251,15 @@ def _format(args: Sequence[Any], rng: random.Random) -> Any:
 # --- JSON --------------------------------------------------------------------------------------
 
 
-def _reject_constant(token: str) -> Any:
-    raise ValueError(token)
-
-
 def _string_to_json(args: Sequence[Any], rng: random.Random) -> Any:
     text = _string(args[0], "States.StringToJson")
     if not text.strip():
         # Jackson reads blank text as "no content", which AWS turns into null.
         return None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except ValueError:
+        # Strict: no NaN or Infinity, numbers a double holds, nesting within the engine's bound.
+        return decode(text)
+    except JsonDataError:
         raise invalid("States.StringToJson") from None
 
 

@@ -71,18 +71,23 @@ def _make_encoder(*, check_circular: bool) -> Callable[[Any], str]:
             default=_refuse,
         )
         return encoder.encode
+
+    def c_encoder(markers: dict[int, Any] | None) -> Any:
+        return _c_make_encoder(
+            markers, _refuse, encode_basestring, None, ":", ",", False, False, False
+        )
+
+    if check_circular:
+        # The C encoder keeps the containers it is inside in ``markers``; after a failure
+        # they would stay there, so each call gets its own.
+        def encode_checked(value: Any) -> str:
+            if type(value) is str:
+                return str(encode_basestring(value))
+            return "".join(c_encoder({})(value, 0))
+
+        return encode_checked
     # The C encoder directly: json.dumps builds a JSONEncoder on every call with options.
-    c_encode = _c_make_encoder(
-        {} if check_circular else None,
-        _refuse,
-        encode_basestring,
-        None,
-        ":",
-        ",",
-        False,
-        False,
-        False,
-    )
+    c_encode = c_encoder(None)
 
     def encode(value: Any) -> str:
         if type(value) is str:
@@ -99,6 +104,14 @@ _encode_foreign = _make_encoder(check_circular=True)
 def byte_size(text: str) -> int:
     """The UTF-8 size of ``text`` (no copy for ASCII text)."""
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def _not_json(exc: TypeError | ValueError) -> JsonDataError:
+    """The codec's complaint in words that do not change between Python versions."""
+    text = str(exc)
+    if text.startswith("Out of range float values"):
+        text = "NaN and Infinity are not JSON values"
+    return JsonDataError(text)
 
 
 def _nested_too_deeply() -> JsonDataError:
@@ -138,7 +151,7 @@ def encode(value: Any) -> str:
     except RecursionError:
         raise _nested_too_deeply() from None
     except (TypeError, ValueError) as exc:
-        raise JsonDataError(str(exc)) from None
+        raise _not_json(exc) from None
 
 
 def _finite_float(text: str) -> float:
@@ -211,7 +224,7 @@ def load(value: Any) -> tuple[Any, Size]:
     except RecursionError:
         raise _nested_too_deeply() from None
     except (TypeError, ValueError) as exc:
-        raise JsonDataError(str(exc)) from None
+        raise _not_json(exc) from None
     try:
         copied = _parse(text)
     except JsonDataError:
