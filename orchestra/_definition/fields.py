@@ -326,7 +326,11 @@ class Report:
         return True
 
     def template(self, value: Any, pointer: str) -> None:
-        """Check a JSONPath payload template: every ``.$`` value is a path or intrinsic."""
+        """Check a JSONPath payload template: every ``.$`` value is a path or intrinsic.
+
+        A field whose name ends in ``.$`` is renamed without the suffix, so it may not sit
+        beside a plain field of that name (``"a"`` and ``"a.$"``), at any depth.
+        """
         if isinstance(value, dict):
             for key, item in value.items():
                 if isinstance(key, str) and key.endswith(".$"):
@@ -336,8 +340,21 @@ class Report:
                             f"The value for the field '{key}' must be a valid JSONPath "
                             "or a valid intrinsic function call",
                         )
+                    self.renamed_twice(value, key, pointer)
                 else:
                     self.template(item, child(pointer, key))
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 self.template(item, child(pointer, index))
+
+    def renamed_twice(self, obj: Mapping[Any, Any], key: str, pointer: str) -> None:
+        """Report the ``.$`` field ``key`` of ``obj`` when a plain field has its new name."""
+        # AWS's words, recorded when a tool added "Payload.$" beside an existing "Payload":
+        # "Cannot have both the field 'Payload.$' and the field 'Payload' at the same time at
+        # /States/Lambda Invoke/Parameters" (DataDog/datadog-ci#1450).
+        plain = key[:-2]
+        if plain in obj and not plain.endswith(".$"):
+            self.error(
+                pointer,
+                f"Cannot have both the field '{key}' and the field '{plain}' at the same time",
+            )

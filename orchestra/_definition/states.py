@@ -114,6 +114,8 @@ def _credentials(walk: Walk, value: Any, pointer: str, language: str) -> None:
     report = walk.report
     if not report.typed(value, dict, pointer):
         return
+    if "RoleArn.$" in value and language == JSONPATH:
+        report.renamed_twice(value, "RoleArn.$", pointer)
     if "RoleArn" in value:
         report.typed(value["RoleArn"], str, child(pointer, "RoleArn"))
     elif "RoleArn.$" in value and language == JSONPATH:

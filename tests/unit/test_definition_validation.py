@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from orchestra import StateMachine
 from orchestra._definition.validate import validate_definition
 from orchestra.errors import DefinitionError, Diagnostic
 
@@ -257,6 +258,82 @@ def test_payload_template_dynamic_values() -> None:
             "function call",
         ),
     ]
+
+
+def rejected(definition: dict[str, Any], **options: Any) -> list[tuple[str, str, str]]:
+    """The (code, pointer, message) triples StateMachine.from_definition refuses it with."""
+    with pytest.raises(DefinitionError) as caught:
+        StateMachine.from_definition(definition, **options)
+    return [(d.code, d.pointer, d.message) for d in caught.value.diagnostics]
+
+
+def both(key: str, pointer: str) -> tuple[str, str, str]:
+    """AWS's diagnostic for a ``.$`` field beside the plain field it is renamed to."""
+    plain = key.removesuffix(".$")
+    return (
+        SCHEMA,
+        pointer,
+        f"Cannot have both the field '{key}' and the field '{plain}' at the same time",
+    )
+
+
+def test_template_field_beside_its_dynamic_twin() -> None:
+    """A field and the same name with ".$" in one Parameters object are refused."""
+    state = task(Parameters={"FunctionName": "f", "Payload": {}, "Payload.$": "$"})
+    assert rejected(machine(("Invoke", state))) == [both("Payload.$", "/States/Invoke/Parameters")]
+
+
+def test_template_twins_are_found_at_any_depth() -> None:
+    """Nested objects and objects inside arrays are checked, each at its own pointer."""
+    parameters = {"a": {"b": 1, "b.$": "$.b"}, "list": [{"c.$": "$.c", "c": 2}]}
+    assert rejected(machine(("P", {"Type": "Pass", "Parameters": parameters, "End": True}))) == [
+        both("b.$", "/States/P/Parameters/a"),
+        both("c.$", "/States/P/Parameters/list/0"),
+    ]
+
+
+def test_template_twins_in_every_jsonpath_template() -> None:
+    """ResultSelector, Assign, ItemSelector, ItemReader and BatchInput templates, Credentials."""
+    processor = {"StartAt": "P", "States": {"P": {"Type": "Succeed"}}}
+    twins = {"k": 1, "k.$": "$.k"}
+    definition = machine(
+        (
+            "T",
+            task(
+                "M",
+                ResultSelector=twins,
+                Assign=twins,
+                Credentials={"RoleArn": "arn:aws:iam::1:role/r", "RoleArn.$": "$.role"},
+            ),
+        ),
+        (
+            "M",
+            {
+                "Type": "Map",
+                "ItemProcessor": processor,
+                "ItemSelector": twins,
+                "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": twins},
+                "ItemBatcher": {"BatchInput": twins},
+                "End": True,
+            },
+        ),
+    )
+    assert rejected(definition) == [
+        both("k.$", "/States/T/ResultSelector"),
+        both("k.$", "/States/T/Assign"),
+        both("RoleArn.$", "/States/T/Credentials"),
+        both("k.$", "/States/M/ItemSelector"),
+        both("k.$", "/States/M/ItemReader/Parameters"),
+        both("k.$", "/States/M/ItemBatcher/BatchInput"),
+    ]
+
+
+def test_template_names_that_do_not_collide() -> None:
+    """A field "a.$.$" becomes "a.$", no plain "a"; JSONata fields keep ".$" in their names."""
+    jsonpath = {"Type": "Pass", "Parameters": {"a.$.$": "$.x", "a.$": "$.y"}, "End": True}
+    jsonata = {"Type": "Pass", "Output": {"a": 1, "a.$": "x"}, "End": True}
+    StateMachine.from_definition(machine(("P", jsonpath)))
+    StateMachine.from_definition(machine(("P", jsonata), QueryLanguage="JSONata"))
 
 
 def test_assign_is_an_object_in_both_languages() -> None:
