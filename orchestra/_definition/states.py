@@ -28,8 +28,38 @@ Kind = Literal["root", "branch", "processor"]
 
 _WAIT_FIELDS: Final = ("Seconds", "SecondsPath", "Timestamp", "TimestampPath")
 _ACTIVITY: Final = re.compile(r"arn:[^:]+:states:[^:]*:[^:]*:activity:.+")
-_SERVICE: Final = re.compile(r"arn:[^:]+:states:::([A-Za-z0-9-]+):([A-Za-z0-9]+)(?:\..*)?")
 _SYNC: Final = re.compile(r".*\.sync(?::[0-9]+)?")
+# The shape every ARN has: arn:partition:service:region:account:resource.
+_ARN: Final = re.compile(r"arn:([^:\s]+):([^:\s]+):([^:\s]*):([^:\s]*):(\S+)")
+# A Lambda function, optionally qualified by $LATEST, a version or an alias (Lambda's grammar).
+_FUNCTION: Final = re.compile(r"function:[A-Za-z0-9_-]+(?::(?:\$LATEST|[A-Za-z0-9_-]+))?")
+# An integration after "arn:<partition>:states:::": service:action or aws-sdk:service:action,
+# then the integration pattern.
+_INTEGRATION: Final = re.compile(
+    r"(aws-sdk:)?([A-Za-z0-9-]+):([A-Za-z0-9]+)(\.sync|\.sync:2|\.waitForTaskToken)?"
+)
+# Services whose integrations offer no "Run a Job" (.sync) or no callback (.waitForTaskToken)
+# pattern, from the table of optimised integrations in AWS's documentation.
+_NO_SYNC: Final = frozenset(
+    ("lambda", "sns", "sqs", "dynamodb", "events", "apigateway", "aws-sdk", "bedrock-agentcore")
+)
+_NO_CALLBACK: Final = frozenset(
+    (
+        "athena",
+        "batch",
+        "codebuild",
+        "elasticmapreduce",
+        "emr-containers",
+        "emr-serverless",
+        "glue",
+        "databrew",
+        "mediaconvert",
+        "sagemaker",
+        "dynamodb",
+        "bedrock-agentcore",
+    )
+)
+_NOT_AN_ARN: Final = "Value is not a valid resource ARN"
 
 
 class Walk(Protocol):
@@ -99,15 +129,56 @@ def _resource(walk: Walk, resource: str, pointer: str) -> None:
                 pointer,
                 "Express state machine does not support '.waitForTaskToken' service integration ",
             )
-    service = _SERVICE.fullmatch(resource)
-    if service is None or service.group(1) not in INTEGRATIONS:
-        return
-    if service.group(2) not in INTEGRATIONS[service.group(1)]:
-        report.error(
-            pointer,
-            f"The resource provided {resource} is not recognized. The value is not a "
-            "valid resource ARN, or the resource is not available in this region.",
-        )
+    problem = _resource_problem(resource)
+    if problem is not None:
+        report.error(pointer, problem)
+
+
+def _resource_problem(resource: str) -> str | None:
+    """What AWS says of a Task ``Resource``, or None when it takes it.
+
+    A Resource that still holds a ``${Name}`` placeholder, or starts like an ARN without being
+    one, is "not a valid resource ARN": AWS's words for a Resource left as
+    "${ResolveConfigLambdaArn}" after a substitution key was misspelt. A Lambda ARN that names
+    no well-formed function (a qualifier that is empty or has characters outside Lambda's
+    alias grammar), or an optimised integration whose action or pattern does not exist, is
+    "not recognized", as recorded for "arn:aws:states:::dynamodb:query". Other services' ARNs,
+    activities and aws-sdk actions are not checked further: their lists are open.
+
+    A plain name that is no ARN at all (``"check-stock"``) is refused by AWS with the same
+    "not a valid resource ARN", but the engine serves such a Resource with the task bound to
+    that string, so it is accepted here.
+    """
+    if not resource or "${" in resource:
+        return _NOT_AN_ARN
+    if not resource.startswith("arn:"):
+        return None
+    arn = _ARN.fullmatch(resource)
+    if arn is None:
+        return _NOT_AN_ARN
+    unrecognized = (
+        f"The resource provided {resource} is not recognized. The value is not a "
+        "valid resource ARN, or the resource is not available in this region."
+    )
+    _, service, region, account, rest = arn.groups()
+    if service == "lambda":
+        return None if _FUNCTION.fullmatch(rest) else unrecognized
+    if service != "states" or region or account:
+        return None
+    integration = _INTEGRATION.fullmatch(rest)
+    if integration is None:
+        return unrecognized
+    sdk, name, action, pattern = integration.groups()
+    kind = "aws-sdk" if sdk else name
+    if pattern == ".sync:2" and kind != "states":
+        return unrecognized
+    if (pattern or "").startswith(".sync") and kind in _NO_SYNC:
+        return unrecognized
+    if pattern == ".waitForTaskToken" and kind in _NO_CALLBACK:
+        return unrecognized
+    if kind in INTEGRATIONS and action not in INTEGRATIONS[kind]:
+        return unrecognized
+    return None
 
 
 def _credentials(walk: Walk, value: Any, pointer: str, language: str) -> None:

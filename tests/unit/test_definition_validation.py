@@ -464,6 +464,131 @@ def test_unknown_optimised_integration() -> None:
     )
 
 
+NOT_AN_ARN = "Value is not a valid resource ARN"
+
+
+def not_recognized(resource: str) -> str:
+    """AWS's message for a Resource that is ARN-shaped but names nothing it knows."""
+    return (
+        f"The resource provided {resource} is not recognized. The value is not a valid "
+        "resource ARN, or the resource is not available in this region."
+    )
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "${ResolveConfigLambdaArn}",
+        "arn:aws:lambda:${AWS::Region}:123456789012:function:work",
+        "arn:${AWS::Partition}:states:::lambda:invoke",
+        "arn:aws:lambda",
+        "arn:aws:lambda:us-east-1:123456789012",
+        "arn:aws:states:::lambda:invoke ",
+        "arn::states:::lambda:invoke",
+        "",
+    ],
+)
+def test_task_resource_must_be_an_arn(resource: str) -> None:
+    """A Resource that keeps an unfilled placeholder, or is a broken ARN, is refused."""
+    definition = machine(("T", task(Resource=resource)))
+    assert rejected(definition) == schema("/States/T/Resource", NOT_AN_ARN)
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:lambda:us-east-1:123456789012:function:work:",
+        "arn:aws:lambda:us-east-1:123456789012:function:work:bad!",
+        "arn:aws:lambda:us-east-1:123456789012:function:work:1:2",
+        "arn:aws:lambda:us-east-1:123456789012:function:",
+        "arn:aws:lambda:us-east-1:123456789012:layer:shared:3",
+    ],
+)
+def test_task_lambda_resource_must_name_a_function(resource: str) -> None:
+    """A Lambda ARN names a function, qualified at most once by $LATEST, a version or alias."""
+    definition = machine(("T", task(Resource=resource)))
+    assert rejected(definition) == schema("/States/T/Resource", not_recognized(resource))
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:states:::lambda:invoke.sync",
+        "arn:aws:states:::sns:publish.sync",
+        "arn:aws:states:::dynamodb:putItem.waitForTaskToken",
+        "arn:aws:states:::glue:startJobRun.waitForTaskToken",
+        "arn:aws:states:::batch:submitJob.sync:2",
+        "arn:aws:states:::aws-sdk:s3:getObject.sync",
+        "arn:aws:states:::sqs:sendMessage.wait",
+        "arn:aws:states:::lambda",
+        "arn:aws:states:::lambda:invoke:extra",
+    ],
+)
+def test_task_integration_pattern_must_exist(resource: str) -> None:
+    """An integration pattern the service does not offer, or a malformed integration, is refused."""
+    definition = machine(("T", task(Resource=resource)))
+    assert rejected(definition) == schema("/States/T/Resource", not_recognized(resource))
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:lambda:us-east-1:123456789012:function:work",
+        "arn:aws:lambda:us-east-1:123456789012:function:work:$LATEST",
+        "arn:aws:lambda:us-east-1:123456789012:function:work:7",
+        "arn:aws:lambda:us-east-1:123456789012:function:my-fn_2:live-Alias_1",
+        "arn:aws-cn:lambda:cn-north-1:123456789012:function:work",
+        "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:work:prod",
+        "arn:aws:states:us-west-2:42:activity:a-task",
+        "arn:aws-us-gov:states:::lambda:invoke.waitForTaskToken",
+        "arn:aws:states:::states:startExecution.sync:2",
+        "arn:aws:states:::ecs:runTask.waitForTaskToken",
+        "arn:aws:states:::athena:startQueryExecution.sync",
+        "arn:aws:states:::http:invoke",
+        "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+        "arn:aws:states:::aws-sdk:sfn:startExecution.waitForTaskToken",
+        "arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject",
+    ],
+)
+def test_task_resources_people_deploy_are_accepted(resource: str) -> None:
+    """Functions with qualifiers, every partition, activities and integrations are valid."""
+    StateMachine.from_definition(machine(("T", task(Resource=resource))))
+
+
+@pytest.mark.parametrize("resource", ["check-stock", "orders:charge", "http"])
+def test_task_resource_may_name_a_local_task(resource: str) -> None:
+    """A plain name, served by the task bound to it, is accepted though AWS wants an ARN."""
+    StateMachine.from_definition(machine(("T", task(Resource=resource))))
+
+
+_FUNCTION_CHARS = st.text("abcXYZ019-_", min_size=1, max_size=20)
+
+
+@given(name=_FUNCTION_CHARS, qualifier=st.one_of(st.just("$LATEST"), _FUNCTION_CHARS))
+def test_any_well_formed_function_arn_is_accepted(name: str, qualifier: str) -> None:
+    """A function name and qualifier drawn from Lambda's alphabet always validate."""
+    arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{name}"
+    assert problems(machine(("T", task(Resource=arn)))) == []
+    assert problems(machine(("T", task(Resource=f"{arn}:{qualifier}")))) == []
+
+
+@given(
+    qualifier=st.text(min_size=1, max_size=10).filter(
+        lambda text: (
+            any(not (char.isascii() and (char.isalnum() or char in "-_")) for char in text)
+            and text != "$LATEST"
+        )
+    )
+)
+def test_a_qualifier_outside_lambdas_alphabet_is_refused(qualifier: str) -> None:
+    """Any qualifier holding a character Lambda does not allow is not recognized."""
+    arn = f"arn:aws:lambda:eu-west-1:123456789012:function:work:{qualifier}"
+    assert [message for _, _, message in problems(machine(("T", task(Resource=arn))))] in (
+        [not_recognized(arn)],
+        [NOT_AN_ARN],
+    )
+
+
 @pytest.mark.parametrize(
     ("resource", "message"),
     [
