@@ -122,6 +122,15 @@ def child(pointer: str, *tokens: str | int) -> str:
     return pointer
 
 
+def only_one(names: tuple[str, ...]) -> str:
+    """AWS's words for fields that exclude each other, all of them listed in AWS's order.
+
+    Recorded on AWS for ``ReaderConfig`` (floci-io/floci#3733): "There should only be one of
+    the following fields: [MaxItems, MaxItemsPath]"; Choice rules use the same words.
+    """
+    return f"There should only be one of the following fields: [{', '.join(names)}]"
+
+
 def is_integer(value: Any) -> bool:
     """Whether ``value`` is a JSON integer (``5`` or ``5.0``, never ``True``)."""
     if isinstance(value, bool):
@@ -260,13 +269,10 @@ class Report:
             return None
         return float(value)
 
-    def exclusive(self, obj: Mapping[str, Any], names: tuple[str, str], pointer: str) -> None:
-        """Report ``obj`` holding both of ``names``, at the first of them."""
-        if names[0] in obj and names[1] in obj:
-            self.error(
-                child(pointer, names[0]),
-                f"These fields cannot be used together: [{names[0]}, {names[1]}]",
-            )
+    def exclusive(self, obj: Mapping[str, Any], names: tuple[str, ...], pointer: str) -> None:
+        """Report ``obj`` (at ``pointer``) holding more than one of ``names``."""
+        if sum(name in obj for name in names) > 1:
+            self.error(pointer, only_one(names))
 
     def path(self, value: Any, name: str, pointer: str, *, nullable: bool = False) -> None:
         """Check a Path (``InputPath``, ``OutputPath``, ...)."""

@@ -205,11 +205,13 @@ def check_wait(
 ) -> None:
     report = walk.report
     present = [name for name in _WAIT_FIELDS if name in state]
-    if len(present) != 1:
+    if not present:
         report.error(
             pointer,
             "Exactly one of these fields is required: [Seconds, SecondsPath, Timestamp, TimestampPath]",
         )
+    # AWS lists the four in its own order (as reported by a linter checked against AWS).
+    report.exclusive(state, ("SecondsPath", "Seconds", "TimestampPath", "Timestamp"), pointer)
     expression = language == JSONATA
     report.number(state, "Seconds", pointer, minimum=0, maximum=MAX_SECONDS, expression=expression)
     if "Timestamp" in state:
@@ -313,10 +315,11 @@ def check_map(
         report.template(state["ItemSelector"], child(pointer, "ItemSelector"))
     if "ItemsPath" in state and language == JSONPATH:
         report.reference_path(state["ItemsPath"], "ItemsPath", child(pointer, "ItemsPath"))
+    # A float bound reads "0.0" and "100.0", as AWS words the percentage's range.
     limits = (
         ("MaxConcurrency", 0, None, True),
         ("ToleratedFailureCount", 0, None, True),
-        ("ToleratedFailurePercentage", 0, 100, False),
+        ("ToleratedFailurePercentage", 0.0, 100.0, False),
     )
     for name, minimum, maximum, integer in limits:
         report.number(

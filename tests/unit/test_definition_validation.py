@@ -183,7 +183,7 @@ def test_next_and_end_together() -> None:
         ("A", {"Type": "Pass", "Next": "B", "End": True}), ("B", {"Type": "Succeed"})
     )
     assert problems(definition) == schema(
-        "/States/A", "These fields cannot be used together: [Next, End]"
+        "/States/A", "There should only be one of the following fields: [Next, End]"
     )
 
 
@@ -434,8 +434,8 @@ def test_task_timeouts() -> None:
         (SCHEMA, "/States/A/TimeoutSeconds", "Minimum value is 1"),
         (
             SCHEMA,
-            "/States/B/TimeoutSeconds",
-            "These fields cannot be used together: [TimeoutSeconds, TimeoutSecondsPath]",
+            "/States/B",
+            "There should only be one of the following fields: [TimeoutSeconds, TimeoutSecondsPath]",
         ),
         (
             SCHEMA,
@@ -618,16 +618,23 @@ def test_express_machines_reject_long_running_tasks(resource: str, message: str)
 
 def test_wait_needs_exactly_one_duration() -> None:
     """A Wait has exactly one of Seconds, SecondsPath, Timestamp and TimestampPath."""
-    message = (
-        "Exactly one of these fields is required: [Seconds, SecondsPath, Timestamp, TimestampPath]"
-    )
     definition = machine(
         ("A", {"Type": "Wait", "Next": "B"}),
         ("B", {"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": True}),
     )
     assert problems(definition) == [
-        (SCHEMA, "/States/A", message),
-        (SCHEMA, "/States/B", message),
+        (
+            SCHEMA,
+            "/States/A",
+            "Exactly one of these fields is required: "
+            "[Seconds, SecondsPath, Timestamp, TimestampPath]",
+        ),
+        (
+            SCHEMA,
+            "/States/B",
+            "There should only be one of the following fields: "
+            "[SecondsPath, Seconds, TimestampPath, Timestamp]",
+        ),
     ]
 
 
@@ -659,8 +666,16 @@ def test_fail_fields_are_exclusive_with_their_paths() -> None:
     """Error excludes ErrorPath and Cause excludes CausePath."""
     state = {"Type": "Fail", "Error": "E", "ErrorPath": "$.e", "Cause": "C", "CausePath": "$.c"}
     assert problems(machine(("F", state))) == [
-        (SCHEMA, "/States/F/Error", "These fields cannot be used together: [Error, ErrorPath]"),
-        (SCHEMA, "/States/F/Cause", "These fields cannot be used together: [Cause, CausePath]"),
+        (
+            SCHEMA,
+            "/States/F",
+            "There should only be one of the following fields: [Error, ErrorPath]",
+        ),
+        (
+            SCHEMA,
+            "/States/F",
+            "There should only be one of the following fields: [Cause, CausePath]",
+        ),
     ]
 
 
@@ -859,16 +874,17 @@ def test_map_limits() -> None:
     assert problems(machine(("M", state))) == [
         (
             SCHEMA,
-            "/States/M/ItemSelector",
-            "These fields cannot be used together: [ItemSelector, Parameters]",
+            "/States/M",
+            "There should only be one of the following fields: [ItemSelector, Parameters]",
         ),
         (SCHEMA, "/States/M/MaxConcurrency", "Minimum value is 0"),
         (
             SCHEMA,
-            "/States/M/ToleratedFailureCount",
-            "These fields cannot be used together: [ToleratedFailureCount, ToleratedFailureCountPath]",
+            "/States/M",
+            "There should only be one of the following fields: "
+            "[ToleratedFailureCount, ToleratedFailureCountPath]",
         ),
-        (SCHEMA, "/States/M/ToleratedFailurePercentage", "Maximum value is 100"),
+        (SCHEMA, "/States/M/ToleratedFailurePercentage", "Maximum value is 100.0"),
     ]
 
 
@@ -912,6 +928,31 @@ def test_map_reader_and_writer_shapes() -> None:
         ),
         (SCHEMA, "/States/M/ItemBatcher/MaxItemsPerBatch", "Minimum value is 1"),
     ]
+
+
+def distributed(**fields: Any) -> dict[str, Any]:
+    """A Map state with a trivial item processor and ``fields``."""
+    processor = {"StartAt": "P", "States": {"P": {"Type": "Succeed"}}}
+    return {"Type": "Map", "ItemProcessor": processor, "End": True, **fields}
+
+
+ONLY_ONE = "There should only be one of the following fields: "
+
+
+def test_map_processor_and_iterator_together() -> None:
+    """ItemProcessor and its older name Iterator exclude each other."""
+    iterator = {"StartAt": "Q", "States": {"Q": {"Type": "Succeed"}}}
+    assert rejected(machine(("M", distributed(Iterator=iterator)))) == schema(
+        "/States/M", ONLY_ONE + "[ItemProcessor, Iterator]"
+    )
+
+
+def test_tolerated_failure_percentage_range_reads_as_a_decimal() -> None:
+    """The percentage's bounds are worded "0.0" and "100.0", as AWS words them."""
+    state = distributed(ToleratedFailurePercentage=-1)
+    assert rejected(machine(("M", state))) == schema(
+        "/States/M/ToleratedFailurePercentage", "Minimum value is 0.0"
+    )
 
 
 # --- everything at once --------------------------------------------------------------------
