@@ -60,6 +60,16 @@ _NO_CALLBACK: Final = frozenset(
     )
 )
 _NOT_AN_ARN: Final = "Value is not a valid resource ARN"
+# AWS's documented limits: 256 KiB per batch, 100,000,000 items read.
+_BATCH_BYTES: Final = 262144
+_READER_MAX_ITEMS: Final = 100_000_000
+_READER_TEXT_FIELDS: Final = (
+    "InputType",
+    "CSVHeaderLocation",
+    "CSVDelimiter",
+    "ManifestType",
+    "Transformation",
+)
 
 
 class Walk(Protocol):
@@ -332,10 +342,8 @@ def check_map(
             expression=expression,
         )
         report.exclusive(state, (name, f"{name}Path"), pointer)
-        if f"{name}Path" in state and language == JSONPATH:
-            report.reference_path(
-                state[f"{name}Path"], f"{name}Path", child(pointer, f"{name}Path")
-            )
+        if language == JSONPATH:
+            _count_path(walk, state, name, pointer, language)
     if "Label" in state and report.typed(state["Label"], str, child(pointer, "Label")):
         problem = label_problem(state["Label"])
         if problem is not None:
@@ -367,13 +375,12 @@ def _map_part(walk: Walk, name: str, part: Any, pointer: str, language: str) -> 
         report.unsupported(
             part, frozenset((*batcher, *(f"{n}Path" for n in batcher), "BatchInput")), pointer
         )
-        for field in batcher:
-            report.number(part, field, pointer, minimum=1, expression=language == JSONATA)
+        for field, maximum in zip(batcher, (None, _BATCH_BYTES), strict=True):
+            report.number(
+                part, field, pointer, minimum=1, maximum=maximum, expression=language == JSONATA
+            )
             report.exclusive(part, (field, f"{field}Path"), pointer)
-            if f"{field}Path" in part and language == JSONPATH:
-                report.reference_path(
-                    part[f"{field}Path"], f"{field}Path", child(pointer, f"{field}Path")
-                )
+            _count_path(walk, part, field, pointer, language)
         if "BatchInput" in part and language == JSONPATH:
             report.template(part["BatchInput"], child(pointer, "BatchInput"))
         return
@@ -381,6 +388,8 @@ def _map_part(walk: Walk, name: str, part: Any, pointer: str, language: str) -> 
     report.unsupported(part, frozenset(("Resource", "Parameters", "Arguments", extra)), pointer)
     if name == "ItemReader" and report.required(part, ("Resource",), pointer):
         report.typed(part["Resource"], str, child(pointer, "Resource"))
+    if name == "ItemReader" and "ReaderConfig" in part:
+        _reader_config(walk, part["ReaderConfig"], child(pointer, "ReaderConfig"), language)
     foreign, other = ("Arguments", JSONATA) if language == JSONPATH else ("Parameters", JSONPATH)
     if foreign in part:
         report.error(
@@ -390,6 +399,54 @@ def _map_part(walk: Walk, name: str, part: Any, pointer: str, language: str) -> 
         )
     if "Parameters" in part and language == JSONPATH:
         report.template(part["Parameters"], child(pointer, "Parameters"))
+
+
+def _reader_config(walk: Walk, config: Any, pointer: str, language: str) -> None:
+    """Types and ranges of an ItemReader's ``ReaderConfig`` (other fields are left open)."""
+    report = walk.report
+    if not report.typed(config, dict, pointer):
+        return
+    for name in _READER_TEXT_FIELDS:
+        if name in config and not (language == JSONATA and is_expression(config[name])):
+            report.typed(config[name], str, child(pointer, name))
+    if "CSVHeaders" in config:
+        headers, at = config["CSVHeaders"], child(pointer, "CSVHeaders")
+        if report.typed(headers, list, at):
+            for index, header in enumerate(headers):
+                report.typed(header, str, child(at, index))
+    report.number(
+        config,
+        "MaxItems",
+        pointer,
+        minimum=0,
+        maximum=_READER_MAX_ITEMS,
+        expression=language == JSONATA,
+    )
+    report.exclusive(config, ("MaxItems", "MaxItemsPath"), pointer)
+    _count_path(walk, config, "MaxItems", pointer, language)
+
+
+def _count_path(walk: Walk, obj: Mapping[str, Any], name: str, pointer: str, language: str) -> None:
+    """Check the ``...Path`` twin of a Map's number field ``name``, nested or not.
+
+    It is a JSONPath-only Reference Path into the state's input (or a variable): AWS refuses
+    the Context Object there with "Value is not a Reference Path", and refuses the field in
+    a JSONata state (floci-io/floci#3733, checked on AWS).
+    """
+    path = f"{name}Path"
+    if path not in obj:
+        return
+    at, value = child(pointer, path), obj[path]
+    if language == JSONATA:
+        walk.report.error(
+            at,
+            f"The QueryLanguage is set to 'JSONata', but field '{path}' is only supported "
+            "for the 'JSONPath' QueryLanguage",
+        )
+    elif isinstance(value, str) and value.startswith("$$"):
+        walk.report.error(at, "Value is not a Reference Path")
+    else:
+        walk.report.reference_path(value, path, at)
 
 
 Check = Callable[[Walk, Mapping[str, Any], str, str, Edges], None]

@@ -955,6 +955,113 @@ def test_tolerated_failure_percentage_range_reads_as_a_decimal() -> None:
     )
 
 
+def reader(**config: Any) -> dict[str, Any]:
+    """An S3 ItemReader with ``config`` as its ReaderConfig."""
+    return {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": config}
+
+
+NOT_A_REFERENCE_PATH = "Value is not a Reference Path"
+
+
+def test_reader_config_max_items_excludes_its_path() -> None:
+    """MaxItems and MaxItemsPath in one ReaderConfig are refused, in AWS's words."""
+    state = distributed(ItemReader=reader(MaxItems=10, MaxItemsPath="$.n"))
+    assert rejected(machine(("M", state))) == schema(
+        "/States/M/ItemReader/ReaderConfig", ONLY_ONE + "[MaxItems, MaxItemsPath]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "pointer", "message"),
+    [
+        ({"MaxItems": -1}, "MaxItems", "Minimum value is 0"),
+        ({"MaxItems": 100_000_001}, "MaxItems", "Maximum value is 100000000"),
+        ({"MaxItems": "10"}, "MaxItems", "Expected value of type [INTEGER]"),
+        ({"MaxItems": 1.5}, "MaxItems", "Expected value of type [INTEGER]"),
+        ({"MaxItemsPath": "$$.Execution.Input.n"}, "MaxItemsPath", NOT_A_REFERENCE_PATH),
+        (
+            {"MaxItemsPath": "$.items[*]"},
+            "MaxItemsPath",
+            "The value for the field 'MaxItemsPath' must be a valid ReferencePath",
+        ),
+        ({"InputType": 1}, "InputType", "Expected value of type [STRING]"),
+        ({"CSVHeaderLocation": None}, "CSVHeaderLocation", "Expected value of type [STRING]"),
+        ({"CSVHeaders": "a,b"}, "CSVHeaders", "Expected value of type [ARRAY]"),
+        ({"CSVHeaders": ["a", 2]}, "CSVHeaders/1", "Expected value of type [STRING]"),
+    ],
+)
+def test_reader_config_values(config: dict[str, Any], pointer: str, message: str) -> None:
+    """ReaderConfig fields have their types, and MaxItems its range."""
+    state = distributed(ItemReader=reader(**config))
+    assert rejected(machine(("M", state))) == schema(
+        f"/States/M/ItemReader/ReaderConfig/{pointer}", message
+    )
+
+
+def test_reader_config_people_deploy() -> None:
+    """CSV headers given or read, JSON input, an item limit and a path to one are valid."""
+    for config in (
+        {"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a", "b"]},
+        {"InputType": "JSON", "MaxItems": 100_000_000},
+        {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItemsPath": "$maxItems"},
+    ):
+        StateMachine.from_definition(machine(("M", distributed(ItemReader=reader(**config)))))
+
+
+def test_jsonata_reader_config_takes_expressions_not_paths() -> None:
+    """In JSONata MaxItems may be an expression, and MaxItemsPath is refused."""
+    arguments = {"Bucket": "b", "Key": "k"}
+    item_reader = {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "Arguments": arguments,
+        "ReaderConfig": {"InputType": "JSON", "MaxItems": "{% $states.input.n %}"},
+    }
+    definition = machine(("M", distributed(ItemReader=item_reader)), QueryLanguage="JSONata")
+    StateMachine.from_definition(definition)
+    item_reader["ReaderConfig"] = {"MaxItemsPath": "$.n"}
+    assert rejected(definition) == schema(
+        "/States/M/ItemReader/ReaderConfig/MaxItemsPath",
+        "The QueryLanguage is set to 'JSONata', but field 'MaxItemsPath' is only supported for "
+        "the 'JSONPath' QueryLanguage",
+    )
+
+
+def test_item_batcher_limits_and_paths() -> None:
+    """A batch holds at most 256 KiB; its paths read the input, in JSONPath only."""
+    batcher = {"MaxInputBytesPerBatch": 262_145, "MaxItemsPerBatchPath": "$$.Map.Item.Value"}
+    assert rejected(machine(("M", distributed(ItemBatcher=batcher)))) == [
+        (SCHEMA, "/States/M/ItemBatcher/MaxItemsPerBatchPath", NOT_A_REFERENCE_PATH),
+        (SCHEMA, "/States/M/ItemBatcher/MaxInputBytesPerBatch", "Maximum value is 262144"),
+    ]
+    batcher = {"MaxInputBytesPerBatch": 262_144, "MaxItemsPerBatchPath": "$.n"}
+    StateMachine.from_definition(machine(("M", distributed(ItemBatcher=batcher))))
+
+
+def test_jsonata_item_batcher_refuses_paths() -> None:
+    """A JSONata Map's ItemBatcher takes no ...Path field."""
+    batcher = {"MaxItemsPerBatchPath": "$.n", "MaxInputBytesPerBatchPath": "$.b"}
+    definition = machine(("M", distributed(ItemBatcher=batcher)), QueryLanguage="JSONata")
+    assert rejected(definition) == [
+        (
+            SCHEMA,
+            f"/States/M/ItemBatcher/{name}",
+            f"The QueryLanguage is set to 'JSONata', but field '{name}' is only supported for "
+            "the 'JSONPath' QueryLanguage",
+        )
+        for name in ("MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath")
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath"]
+)
+def test_map_number_paths_refuse_the_context_object(name: str) -> None:
+    """A Map number's path points into the input or a variable, never at the Context Object."""
+    state = distributed(**{name: "$$.Execution.Input.n"})
+    assert rejected(machine(("M", state))) == schema(f"/States/M/{name}", NOT_A_REFERENCE_PATH)
+    StateMachine.from_definition(machine(("M", distributed(**{name: "$n"}))))
+
+
 # --- everything at once --------------------------------------------------------------------
 
 
