@@ -386,8 +386,12 @@ def _map_part(walk: Walk, name: str, part: Any, pointer: str, language: str) -> 
         return
     extra = "ReaderConfig" if name == "ItemReader" else "WriterConfig"
     report.unsupported(part, frozenset(("Resource", "Parameters", "Arguments", extra)), pointer)
-    if name == "ItemReader" and report.required(part, ("Resource",), pointer):
-        report.typed(part["Resource"], str, child(pointer, "Resource"))
+    if name == "ItemReader":
+        report.required(part, ("Resource",), pointer)
+    if "Resource" in part and report.typed(part["Resource"], str, child(pointer, "Resource")):
+        problem = _resource_problem(part["Resource"])
+        if problem is not None:
+            report.error(child(pointer, "Resource"), problem)
     if name == "ItemReader" and "ReaderConfig" in part:
         _reader_config(walk, part["ReaderConfig"], child(pointer, "ReaderConfig"), language)
     foreign, other = ("Arguments", JSONATA) if language == JSONPATH else ("Parameters", JSONPATH)

@@ -939,6 +939,23 @@ def distributed(**fields: Any) -> dict[str, Any]:
 ONLY_ONE = "There should only be one of the following fields: "
 
 
+@pytest.mark.parametrize(
+    ("resource", "message"),
+    [
+        ("${ReaderArn}", NOT_AN_ARN),
+        ("arn:aws:states", NOT_AN_ARN),
+        ("arn:aws:states:::s3:getObject.foo", not_recognized("arn:aws:states:::s3:getObject.foo")),
+    ],
+)
+def test_map_reader_and_writer_resources(resource: str, message: str) -> None:
+    """ItemReader and ResultWriter Resources are checked as a Task's Resource is."""
+    state = distributed(ItemReader={"Resource": resource}, ResultWriter={"Resource": resource})
+    assert rejected(machine(("M", state))) == [
+        (SCHEMA, "/States/M/ItemReader/Resource", message),
+        (SCHEMA, "/States/M/ResultWriter/Resource", message),
+    ]
+
+
 def test_map_processor_and_iterator_together() -> None:
     """ItemProcessor and its older name Iterator exclude each other."""
     iterator = {"StartAt": "Q", "States": {"Q": {"Type": "Succeed"}}}
