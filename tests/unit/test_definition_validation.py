@@ -328,6 +328,26 @@ def test_template_twins_in_every_jsonpath_template() -> None:
     ]
 
 
+_PLAIN_NAMES = st.text(min_size=1, max_size=12).filter(lambda text: not text.endswith(".$"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=_PLAIN_NAMES,
+    path=st.lists(_PLAIN_NAMES, max_size=3),
+)
+def test_any_twin_is_refused_where_it_sits(name: str, path: list[str]) -> None:
+    """Whatever the name and however deep, a field beside its ".$" twin is one problem."""
+    template: dict[str, Any] = {name: 1, f"{name}.$": "$.x"}
+    for key in reversed(path):
+        template = {key: template}
+    pointer = "/States/P/Parameters"
+    for key in path:
+        pointer += "/" + key.replace("~", "~0").replace("/", "~1")
+    definition = machine(("P", {"Type": "Pass", "Parameters": template, "End": True}))
+    assert problems(definition) == [both(f"{name}.$", pointer)]
+
+
 def test_template_names_that_do_not_collide() -> None:
     """A field "a.$.$" becomes "a.$", no plain "a"; JSONata fields keep ".$" in their names."""
     jsonpath = {"Type": "Pass", "Parameters": {"a.$.$": "$.x", "a.$": "$.y"}, "End": True}
