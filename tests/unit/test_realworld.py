@@ -32,12 +32,14 @@ KNOWN = {
 _PLACEHOLDER = re.compile(r"\$\{([^${}\s]+)\}")
 _FLAG = re.compile(r"(Is|Has|Enable|Use)[A-Z]")
 _NUMERIC = re.compile(r"timeout|seconds|count|concurrency|size|max|limit", re.IGNORECASE)
+_RESOURCE = re.compile(r"""["']?Resource["']?\s*:\s*["']?$""")
 
 
 def substitutions(text: str) -> dict[str, object]:
     """A plausible value for each ``${Name}``: a number where unquoted and numeric, else a string.
 
-    Strings look like what deployments pass: a partition, a region, an account, or an ARN.
+    Strings look like what deployments pass: a partition, a region, an account, a function's
+    name after ``:function:``, or an ARN (always one for a whole Task ``Resource``).
     """
     values: dict[str, object] = {}
     for match in _PLACEHOLDER.finditer(text):
@@ -45,7 +47,15 @@ def substitutions(text: str) -> dict[str, object]:
         line = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
         quoted = line.count('"') % 2 == 1 or line.rstrip().endswith("'")
         lowered = name.lower()
-        if not quoted and _NUMERIC.search(name):
+        if _RESOURCE.search(line):
+            # The whole Resource of a Task: deployments pass a function ARN there.
+            values[name] = "arn:aws:lambda:us-east-1:123456789012:function:" + re.sub(
+                r"\W", "", name
+            )
+        elif line.endswith(":function:"):
+            # The tail of a Lambda ARN: the function's name.
+            values[name] = re.sub(r"\W", "", name)
+        elif not quoted and _NUMERIC.search(name):
             values[name] = 300
         elif _FLAG.match(name):
             # Flags end up inside expressions ("{% ${IsEnabled} = true %}"): a boolean.
