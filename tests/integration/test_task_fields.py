@@ -81,7 +81,7 @@ async def test_timeout_seconds_path_must_reference_a_positive_integer(
 async def test_heartbeat_seconds_path_times_a_silent_task_out() -> None:
     """A task that sends no heartbeat within HeartbeatSecondsPath fails with HeartbeatTimeout."""
     clock = VirtualClock()
-    execution, history = await run(
+    execution, _ = await run(
         task_state(QUEUE, HeartbeatSecondsPath="$.h", TimeoutSeconds=200),
         {"h": 10},
         tasks=[silent],
@@ -89,6 +89,15 @@ async def test_heartbeat_seconds_path_times_a_silent_task_out() -> None:
     )
     assert (execution.error, execution.cause) == ("States.HeartbeatTimeout", None)
     assert clock.elapsed == 10
+
+
+async def test_heartbeat_seconds_path_is_recorded_in_the_task_events() -> None:
+    """TaskScheduled carries both limits; TaskTimedOut names the resource and the error."""
+    _, history = await run(
+        task_state(QUEUE, HeartbeatSecondsPath="$.h", TimeoutSeconds=200),
+        {"h": 10},
+        tasks=[silent],
+    )
     scheduled = history[2].to_dict()["taskScheduledEventDetails"]
     assert (scheduled["timeoutInSeconds"], scheduled["heartbeatInSeconds"]) == (200, 10)
     assert history[-2].to_dict()["taskTimedOutEventDetails"] == {
