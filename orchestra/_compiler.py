@@ -7,7 +7,7 @@ from typing import Any
 
 from ._dataflow import Selector, compile_payload
 from ._definition.validate import MachineType, validate_definition
-from ._interpreter import Program
+from ._interpreter import Program, program_peak
 from ._jsonata_flow import is_jsonata
 from ._query.choice import Predicate, compile_rule
 from ._query.intrinsics import IntrinsicSyntaxError
@@ -67,7 +67,8 @@ def _compile_program(
         compiled = _compile_state(name, body, state_pointer, diagnostics, language)
         if compiled is not None:
             states[name] = compiled
-    return Program(start_at=definition["StartAt"], states=states)
+    start_at = definition["StartAt"]
+    return Program(start_at=start_at, states=states, peak=program_peak(start_at, states))
 
 
 def _compile_state(

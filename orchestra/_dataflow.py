@@ -13,15 +13,13 @@ from typing import Any, Final
 
 from . import errors
 from ._query.failures import QueryFailure
-from ._query.growth import IDENTITY, Growth, result_path_growth
+from ._query.growth import Growth, Merge, result_merge
 from ._query.paths import PathApplyError, PathNotFound, compile_path, compile_reference_path, set_at
 from ._query.templates import compile_template, template_growth
 from ._runtime import Visit
 
 Selector = Callable[[Any, Visit], Any]
 Merger = Callable[[Any, Any, Visit], Any]
-# Bounds of (input size, input depth, result size, result depth) -> output size and depth.
-BoundMerger = Callable[[int, int, int, int], tuple[int, int]]
 
 _ABSENT: Final = object()
 
@@ -90,32 +88,14 @@ def payload_growth(definition: Mapping[str, Any], field: str) -> Growth | None:
     return template_growth(definition[field], item_is_input=field in ("ItemSelector",))
 
 
-def result_path_growth_of(
-    definition: Mapping[str, Any], result: Growth, field: str = "ResultPath"
-) -> Growth:
-    """The output's growth when ResultPath places a result of growth ``result`` in the input."""
+def compile_result_bound(definition: Mapping[str, Any], field: str = "ResultPath") -> Merge | None:
+    """ResultPath on bounds (see ``_query.growth.result_merge``); None for ``null``."""
     text = definition.get(field, _ABSENT)
     if text is _ABSENT or text == "$":
-        return result
+        return result_merge(None)
     if text is None:
-        return IDENTITY
-    overhead, levels = result_path_growth(compile_reference_path(text).steps)
-    return IDENTITY.beside(result.wrapped(overhead, levels))
-
-
-def compile_result_bound(definition: Mapping[str, Any], field: str = "ResultPath") -> BoundMerger:
-    """ResultPath on bounds: how large the output is, given the input's and the result's."""
-    text = definition.get(field, _ABSENT)
-    if text is _ABSENT or text == "$":
-        return lambda size, depth, result_size, result_depth: (result_size, result_depth)
-    if text is None:
-        return lambda size, depth, result_size, result_depth: (size, depth)
-    overhead, levels = result_path_growth(compile_reference_path(text).steps)
-
-    def merge(size: int, depth: int, result_size: int, result_depth: int) -> tuple[int, int]:
-        return size + result_size + overhead, max(depth, result_depth + levels)
-
-    return merge
+        return None
+    return result_merge(compile_reference_path(text).steps)
 
 
 def error_output(error: str | None, cause: str | None) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from ._machine import StateMachine
 from ._observability import ExecutionScope, Subscriber, Telemetry
 from ._query import jsondata
 from ._query.jsonata import DEFAULT_TIMEOUT as DEFAULT_JSONATA_TIMEOUT
-from ._runtime import MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH, Run, StateFailed
+from ._runtime import MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH, Run, StateFailed, traceback_text
 from ._tasks import TaskRegistry, target_of
 from .errors import (
     EngineError,
@@ -351,7 +351,7 @@ class Engine:
             _log.error(
                 "internal error while running an execution",
                 execution=execution.name,
-                exc_info=exc,
+                exception=traceback_text(exc),
             )
             if not execution.done:
                 execution._close(
@@ -367,7 +367,7 @@ class Engine:
             try:
                 scope.ended()
             except Exception as exc:  # noqa: BLE001 - telemetry never fails an engine
-                _log.error("telemetry failed as an execution ended", exc_info=exc)
+                _log.error("telemetry failed as an execution ended", exception=traceback_text(exc))
 
     async def _execute(
         self, execution: Execution, run: Run, input_size: jsondata.Size, role_arn: str
@@ -391,13 +391,16 @@ class Engine:
                 limit = self._time_limit(execution.machine)
                 program = execution.machine.program
                 timed_out = False
+                ended = None
                 try:
                     if limit is None:
                         # Most machines have no time limit: no deadline scope to enter.
-                        output, _ = await run_program(program, execution._input, run, input_size)
+                        output, _, _, ended = await run_program(
+                            program, execution._input, run, input_size
+                        )
                     else:
                         with clock.timeout(limit) as deadline:
-                            output, _ = await run_program(
+                            output, _, _, ended = await run_program(
                                 program, execution._input, run, input_size
                             )
                         timed_out = deadline.cancelled_caught
@@ -409,7 +412,7 @@ class Engine:
                     _log.error(
                         "internal error while running an execution",
                         execution=execution.name,
-                        exc_info=exc,
+                        exception=traceback_text(exc),
                     )
                     raise StateFailed(errors.RUNTIME, internal_cause(exc)) from None
                 if timed_out:
@@ -420,8 +423,10 @@ class Engine:
                     )
                     execution._close(ExecutionStatus.TIMED_OUT, clock.now(), error=errors.TIMEOUT)
                     return
-                history.add("ExecutionSucceeded", clock.now(), {"output": output})
-                execution._close(ExecutionStatus.SUCCEEDED, clock.now(), output=output)
+                # The last state was left as the execution ended: that reading serves both.
+                assert ended is not None
+                history.add("ExecutionSucceeded", ended, {"output": output})
+                execution._close(ExecutionStatus.SUCCEEDED, ended, output=output)
             except StateFailed as failure:
                 history.add(
                     "ExecutionFailed",
@@ -706,7 +711,6 @@ class _Unrecorded(History):
         event_type: str,
         timestamp: datetime,
         raw: dict[str, Any] | None = None,
-        previous: int | None = None,
     ) -> int:
         """Count the event; return its id."""
         self._count += 1

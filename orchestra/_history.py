@@ -162,39 +162,52 @@ class History:
     cancellation, a failure being unwound), which must not be replaced.
     """
 
-    __slots__ = ("events", "full", "limit")
+    # Events are kept column by column, and become HistoryEvent objects only when read: an
+    # execution records thousands, and each object would be one more for the garbage
+    # collector to walk over and over for as long as the history is kept.
+    __slots__ = ("_raws", "_times", "_types", "full", "limit")
 
     def __init__(self, limit: int = DEFAULT_EVENT_LIMIT) -> None:
-        self.events: list[HistoryEvent] = []
+        self._types: list[str] = []
+        self._times: list[datetime] = []
+        self._raws: list[dict[str, Any] | None] = []
         self.limit = limit
         self.full = False
 
     @property
+    def events(self) -> list[HistoryEvent]:
+        """The events, oldest first."""
+        return [
+            HistoryEvent(number, number - 1, kind, moment, raw)
+            for number, kind, moment, raw in zip(
+                range(1, len(self._types) + 1), self._types, self._times, self._raws, strict=True
+            )
+        ]
+
+    @property
     def last_id(self) -> int:
         """The id of the newest event (0 when empty)."""
-        return len(self.events)
+        return len(self._types)
 
     def add(
         self,
         event_type: str,
         timestamp: datetime,
         raw: dict[str, Any] | None = None,
-        previous: int | None = None,
     ) -> int:
         """Record an event; return its id.
 
         Raises:
             HistoryLimitReached: the history is full (see the class documentation).
         """
-        event_id = len(self.events) + 1
+        types = self._types
+        event_id = len(types) + 1
         if event_id >= self.limit and not (event_id == self.limit and event_type in _CLOSING):
             self.full = True
             if sys.exc_info()[1] is None:
                 raise HistoryLimitReached(self.limit)
             return event_id - 1
-        self.events.append(
-            HistoryEvent(
-                event_id, event_id - 1 if previous is None else previous, event_type, timestamp, raw
-            )
-        )
+        types.append(event_type)
+        self._times.append(timestamp)
+        self._raws.append(raw)
         return event_id

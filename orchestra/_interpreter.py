@@ -12,6 +12,7 @@ import time
 from collections import ChainMap
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, cast
 
 import structlog
@@ -20,8 +21,9 @@ from anyio.lowlevel import checkpoint
 
 from . import errors
 from ._observability import state_failed
+from ._query.growth import UNCHANGED, Affine
 from ._query.jsondata import MAX_DEPTH, Size, byte_size, encode, measure
-from ._runtime import Run, StateFailed, Visit, describe_exception_value
+from ._runtime import Run, StateFailed, Visit, describe_exception_value, traceback_text
 from ._states.base import State
 
 # Yield to the event loop once a run has had the CPU this long: a loop of instant states
@@ -35,10 +37,64 @@ _log = structlog.get_logger("orchestra")
 
 @dataclass(frozen=True, slots=True)
 class Program:
-    """A compiled state graph: a machine's top level, a Parallel branch or a Map processor."""
+    """A compiled state graph: a machine's top level, a Parallel branch or a Map processor.
+
+    Attributes:
+        start_at: the first state's name.
+        states: the states by name.
+        peak: a bound on every state's output in terms of the program's input, when the
+            program has no loop and its states only select and shape their input (see
+            ``_query.growth.Affine``); else None. When it keeps a run within the limits,
+            the run needs no bounds of its own; and a Map adds it up over its items,
+            which share out the input between them.
+    """
 
     start_at: str
     states: Mapping[str, State]
+    peak: Affine | None = None
+
+
+def program_peak(start_at: str, states: Mapping[str, State]) -> Affine | None:
+    """The ``peak`` of a program (see :class:`Program`), or None.
+
+    The bounds flow forward from the first state in topological order (Kahn's algorithm,
+    without recursion: a chain of a thousand states must not recurse a thousand deep); a
+    loop leaves states unordered, and has no such bound.
+    """
+    reached: list[str] = []
+    pending = [start_at]
+    seen = {start_at}
+    while pending:
+        name = pending.pop()
+        state = states.get(name)
+        if state is None or state.affine is None:
+            return None  # a state whose output depends on the run
+        reached.append(name)
+        for target in state.successors():
+            if target not in seen:
+                seen.add(target)
+                pending.append(target)
+    incoming = dict.fromkeys(reached, 0)
+    for name in reached:
+        for target in set(states[name].successors()):
+            incoming[target] += 1
+    into: dict[str, Affine] = {start_at: UNCHANGED}
+    ready = [name for name in reached if incoming[name] == 0]
+    peak: Affine | None = None
+    ordered = 0
+    while ready:
+        name = ready.pop()
+        ordered += 1
+        state = states[name]
+        assert state.affine is not None
+        out = into[name].then(state.affine)
+        peak = out if peak is None else peak.widest(out)
+        for target in set(state.successors()):
+            into[target] = out if target not in into else into[target].widest(out)
+            incoming[target] -= 1
+            if incoming[target] == 0:
+                ready.append(target)
+    return peak if ordered == len(reached) else None
 
 
 async def run_program(
@@ -47,8 +103,13 @@ async def run_program(
     run: Run,
     size: Size,
     outer: Mapping[str, Any] | None = None,
-) -> tuple[Any, Size]:
-    """Run ``program`` on ``data`` to its end; return the final output and a bound on its size.
+    entered: datetime | None = None,
+    tracked: bool = True,
+) -> tuple[Any, int, int, datetime]:
+    """Run ``program`` on ``data`` to its end.
+
+    Returns the output, bounds on its size and depth, and when the last state was left (so
+    that a caller recording the end of the run needs no clock reading of its own).
 
     Args:
         program: the states to run.
@@ -56,6 +117,9 @@ async def run_program(
         run: the execution's runtime.
         size: an upper bound on the size and depth of ``data`` (see ``_query.growth``).
         outer: the variables of the enclosing scope (a branch or iteration sees them).
+        entered: when the first state is entered (None: now).
+        tracked: whether to bound each state's output; False when the program's ``peak``
+            already keeps every state within the limits (the caller then knows the bounds).
 
     Raises:
         StateFailed: a state failed and nothing caught it.
@@ -72,31 +136,45 @@ async def run_program(
     tracing = run.tracing
     limit = run.settings.payload_limit
     data_size, data_depth = size
+    data_inner = data_size
+    max_depth = MAX_DEPTH
     clock = time.perf_counter
-    pause_at = clock() + _TIME_SLICE
-    transitions = 0
+    # The clock is first read after a few transitions: most branches and iterations are over
+    # before that, and pay nothing for the time slice.
+    pause_at = 0.0
+    countdown = _CLOCK_EVERY
+    entered_time = now() if entered is None else entered
     while True:
-        entered_time = now()
         entered_id = history.add(
             state.entered_event, entered_time, {"name": state.name, "input": data}
         )
-        visit = Visit(run, state.name, entered_id, entered_time, variables, data_size, data_depth)
+        visit = Visit(
+            run, state.name, entered_id, entered_time, variables, data_size, data_depth, data_inner
+        )
         visit.input = data
         try:
             if tracing is None:
                 output, next_name = await state.run(data, visit)
             else:
                 output, next_name = await tracing.state(state, data, visit)
-            grow = state.grow
-            if grow is None:
-                data_size = visit.size
-                data_depth = visit.depth
-            else:
-                data_size, data_depth = grow(data_size, data_depth, limit)
-            if data_size > limit or data_depth > MAX_DEPTH:
-                data_size, data_depth = checked(state.name, output, data_size, data_depth, limit)
-            if visit.assigned is not None:
-                _check_assigned(state, visit, limit)
+            if tracked:
+                grow = state.grow
+                if grow is None:
+                    data_size = visit.size
+                    data_depth = visit.depth
+                    data_inner = visit.inner
+                else:
+                    data_size, data_depth, data_inner = grow(
+                        data_size, data_depth, data_inner, limit
+                    )
+                if data_size > limit or data_depth > max_depth:
+                    data_size, data_depth = checked(
+                        state.name, output, data_size, data_depth, limit
+                    )
+                    data_inner = data_size
+            assigned = visit.assigned
+            if assigned is not None:
+                _check_assigned(state.name, assigned, limit)
         except get_cancelled_exc_class():
             # A sibling's failure or a stop cancelled this run: AWS records the state aborted.
             history.add(f"{state.type}StateAborted", now(), {"name": state.name})
@@ -108,18 +186,22 @@ async def run_program(
             unforeseen = internal_failure(visit, exc)
             state_failed(run, state, unforeseen)
             raise unforeseen from None
-        if visit.assigned is not None:
-            local.update(visit.assigned)
+        if assigned is not None:
+            local.update(assigned)
+        # The next state is entered the moment this one is left: one clock reading for both.
+        entered_time = now()
         if state.exited_event is not None:
-            history.add(state.exited_event, now(), {"name": state.name, "output": output})
+            history.add(state.exited_event, entered_time, {"name": state.name, "output": output})
         if next_name is None:
-            return output, Size(data_size, data_depth)
+            return output, data_size, data_depth, entered_time
         state = states[next_name]
         data = output
-        transitions += 1
-        if not transitions % _CLOCK_EVERY and clock() >= pause_at:
-            await checkpoint()
-            pause_at = clock() + _TIME_SLICE
+        countdown -= 1
+        if not countdown:
+            countdown = _CLOCK_EVERY
+            if clock() >= pause_at:
+                await checkpoint()
+                pause_at = clock() + _TIME_SLICE
 
 
 def internal_failure(visit: Visit, exc: Exception) -> StateFailed:
@@ -132,7 +214,7 @@ def internal_failure(visit: Visit, exc: Exception) -> StateFailed:
         "internal error while running a state",
         state=visit.state_name,
         execution=visit.run.execution_name,
-        exc_info=exc,
+        exception=traceback_text(exc),
     )
     return StateFailed(errors.RUNTIME, visit.prefix(internal_cause(exc)))
 
@@ -167,20 +249,18 @@ def checked(who: str, value: Any, size: int, depth: int, limit: int) -> Size:
     return measured
 
 
-def _check_assigned(state: State, visit: Visit, limit: int) -> None:
+def _check_assigned(who: str, assigned: Mapping[str, Any], limit: int) -> None:
     """Each variable, and everything one ``Assign`` stores, must fit a payload, as on AWS."""
-    assigned = visit.assigned
-    assert assigned is not None
     total = 0
     for value in assigned.values():
         measured = measure(value, limit=limit)
         if measured.depth > MAX_DEPTH:
-            raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_deep(state.name))
+            raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_deep(who))
         total += measured.bytes
         if total > limit:
             raise StateFailed(
                 errors.DATA_LIMIT_EXCEEDED,
-                f"The state/task '{state.name}' assigned variables with a size exceeding the "
+                f"The state/task '{who}' assigned variables with a size exceeding the "
                 "maximum number of bytes service limit.",
             )
 

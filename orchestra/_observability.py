@@ -38,7 +38,7 @@ from opentelemetry.trace import (
 )
 
 from ._execution import Execution, ExecutionStatus
-from ._runtime import StateFailed, passes_through
+from ._runtime import StateFailed, passes_through, traceback_text
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
@@ -310,7 +310,7 @@ class Telemetry:
                     "an execution subscriber failed",
                     execution=execution.name,
                     status=status,
-                    exc_info=exc,
+                    exception=traceback_text(exc),
                 )
 
 
@@ -325,7 +325,7 @@ async def _notify_async(callback: Callable[[Execution], Awaitable[Any]], executi
             "an execution subscriber failed",
             execution=execution.name,
             status=execution.status.value,
-            exc_info=exc,
+            exception=traceback_text(exc),
         )
 
 

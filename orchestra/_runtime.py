@@ -8,6 +8,7 @@ everything that belongs to one entry into a state lives in :class:`Visit`.
 from __future__ import annotations
 
 import random
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +45,18 @@ def passes_through(exc: BaseException) -> bool:
     # A cancelled scope makes the effective deadline minus infinity; code that merely raised
     # CancelledError itself has none.
     return anyio.current_effective_deadline() == float("-inf")
+
+
+def traceback_text(exc: BaseException, frames: int = 40) -> str:
+    """The last ``frames`` frames of ``exc``'s traceback, as text, for the log.
+
+    Text rather than the exception itself: a renderer that shows each frame's variables
+    would take for ever on a RecursionError's thousand frames full of hostile data.
+    """
+    lines = traceback.format_exception(
+        type(exc), exc, exc.__traceback__, limit=-frames, chain=False
+    )
+    return "".join(lines)
 
 
 def failure_text(value: object, limit: int) -> str | None:
@@ -122,6 +135,7 @@ class Visit:
         "depth",
         "entered_id",
         "entered_time",
+        "inner",
         "input",
         "retry_count",
         "run",
@@ -139,6 +153,7 @@ class Visit:
         variables: Mapping[str, Any] | None = None,
         size: int = 0,
         depth: int = 0,
+        inner: int = 0,
     ) -> None:
         self.run = run
         self.state_name = state_name
@@ -149,10 +164,12 @@ class Visit:
         self.assigned: dict[str, Any] | None = None
         self.input: Any = None
         self._context: dict[str, Any] | None = None
-        # Upper bounds on the size and depth of the data in hand: the input's on entry; a
-        # state whose output is not a part of its input sets its output's (_query.growth).
+        # Upper bounds on the data in hand: its size, its depth, the size of any value inside
+        # it. The input's on entry; a state whose output is not a part of its input sets
+        # its output's (see _query.growth).
         self.size = size
         self.depth = depth
+        self.inner = inner
 
     def set_retry_count(self, count: int) -> None:
         """Enter a new attempt of a Task: ``$$.State.RetryCount`` changes."""

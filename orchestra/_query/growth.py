@@ -43,73 +43,59 @@ SMALL_INTRINSICS: Final[Mapping[str, int]] = {
 
 @dataclass(frozen=True, slots=True)
 class Growth:
-    """An upper bound on a built value, given a bound on the input it was built from.
+    """An upper bound on a built value, given bounds on the input it was built from.
 
-    ``bytes <= scale * input_bytes + extra + external * limit`` and
-    ``depth <= max(input_depth + deeper, floor)`` (the input term only when ``scale``), where
-    ``external`` counts values taken from outside the input (the execution's input in ``$$``,
-    workflow variables), each at most one payload. ``opaque`` parts have no bound until they
-    are built: their value is measured.
+    The input is bounded by its size, its depth and the size of the largest value inside it
+    (its *inner* bound: what a path such as ``$.a.b`` can reach). Then
+    ``bytes <= scale * input + part * inner + extra + external * limit`` and
+    ``depth <= max(input_depth + deeper, floor)`` (the input term only when it is used),
+    where ``external`` counts values taken from outside the input (the execution's input in
+    ``$$``, workflow variables), each at most one payload. ``opaque`` parts have no bound
+    until they are built: their value is measured.
+
+    Telling the whole input from the values inside it keeps a chain of states that copy a
+    field into a result (``{"i.$": "$.i"}`` at ``$.r``) from doubling its bound each time.
     """
 
     scale: int = 1
+    part: int = 0
     extra: int = 0
     external: int = 0
     deeper: int = 0
     floor: int = 0
     opaque: bool = False
 
-    def apply(self, size: int, depth: int, limit: int) -> tuple[int, int]:
-        """The bounds on the built value's size and depth, for an input of ``size`` bytes
-        nested ``depth`` deep (:data:`UNKNOWN` for an opaque part)."""
+    def apply(self, size: int, depth: int, inner: int, limit: int) -> tuple[int, int]:
+        """The bounds on the built value's size and depth (:data:`UNKNOWN` when opaque)."""
         if self.opaque:
             return UNKNOWN, UNKNOWN
         bound = self.floor
-        if self.scale and depth + self.deeper > bound:
+        if (self.scale or self.part) and depth + self.deeper > bound:
             bound = depth + self.deeper
         if self.external and MAX_DEPTH + self.floor > bound:
             bound = MAX_DEPTH + self.floor
-        return self.scale * size + self.extra + self.external * limit, bound
-
-    def compiled(self) -> Callable[[int, int, int], tuple[int, int]]:
-        """:meth:`apply` as a closure with this growth's numbers baked in (for hot paths)."""
-        if self.opaque:
-            return lambda size, depth, limit: (UNKNOWN, UNKNOWN)
-        scale, extra, external, deeper = self.scale, self.extra, self.external, self.deeper
-        floor = self.floor
-        if external:
-            floor = max(floor, MAX_DEPTH + floor)
-        if not scale:
-            return lambda size, depth, limit: (extra + external * limit, floor)
-        if not external:
-
-            def bound(size: int, depth: int, limit: int) -> tuple[int, int]:
-                depth += deeper
-                return scale * size + extra, depth if depth > floor else floor
-
-            return bound
-
-        def bound_external(size: int, depth: int, limit: int) -> tuple[int, int]:
-            depth += deeper
-            return scale * size + extra + external * limit, depth if depth > floor else floor
-
-        return bound_external
+        return self.scale * size + self.part * inner + self.extra + self.external * limit, bound
 
     def beside(self, other: Growth) -> Growth:
         """Two values side by side in one container (sizes add, depths take the larger)."""
         return Growth(
             scale=self.scale + other.scale,
+            part=self.part + other.part,
             extra=self.extra + other.extra,
             external=self.external + other.external,
-            deeper=max(self.deeper if self.scale else 0, other.deeper if other.scale else 0),
+            deeper=max(self._deeper(), other._deeper()),
             floor=max(self.floor, other.floor),
             opaque=self.opaque or other.opaque,
         )
+
+    def _deeper(self) -> int:
+        return self.deeper if self.scale or self.part else 0
 
     def wrapped(self, overhead: int, levels: int = 1) -> Growth:
         """This value inside ``levels`` containers that add ``overhead`` bytes."""
         return Growth(
             scale=self.scale,
+            part=self.part,
             extra=self.extra + overhead,
             external=self.external,
             deeper=self.deeper + levels,
@@ -118,8 +104,157 @@ class Growth:
         )
 
 
+Bound = Callable[[int, int, int, int], tuple[int, int, int]]
+"""``(size, depth, inner, limit) -> (size, depth, inner)``: a state's output's bounds."""
+
+Merge = Callable[[int, int, int, int, int], tuple[int, int, int]]
+"""``(size, depth, inner, result size, result depth) -> (size, depth, inner)``: ResultPath."""
+
+
+def result_merge(steps: tuple[Step, ...] | None) -> Merge | None:
+    """ResultPath on bounds: the output's, given the input's and the result's.
+
+    Args:
+        steps: where the result goes; None when it replaces the input (``$``).
+
+    Returns:
+        The merge, or None when ResultPath is ``null`` (the output is the input).
+    """
+    if steps is None:
+        return lambda size, depth, inner, result, result_depth: (result, result_depth, result)
+    overhead, levels = result_path_growth(steps)
+    if len(steps) == 1:
+        # The result becomes one of the output's own values, beside the input's others.
+        def merge_top(
+            size: int, depth: int, inner: int, result: int, result_depth: int
+        ) -> tuple[int, int, int]:
+            result_depth += levels
+            return (
+                size + result + overhead,
+                depth if depth > result_depth else result_depth,
+                inner if inner > result else result,
+            )
+
+        return merge_top
+
+    def merge(
+        size: int, depth: int, inner: int, result: int, result_depth: int
+    ) -> tuple[int, int, int]:
+        result_depth += levels
+        grown = result + overhead
+        return (
+            size + grown,
+            depth if depth > result_depth else result_depth,
+            inner + grown,
+        )
+
+    return merge
+
+
+def output_bound(result: Growth, steps: tuple[Step, ...] | None) -> Bound:
+    """A state's output bounds when its result has growth ``result`` and ResultPath puts it
+    at ``steps`` (None: the result replaces the input). One closure, for the hot path."""
+    if result.opaque:
+        return lambda size, depth, inner, limit: (UNKNOWN, UNKNOWN, UNKNOWN)
+    scale, part, extra, external = result.scale, result.part, result.extra, result.external
+    deeper, floor = result._deeper(), result.floor
+    if external:
+        floor = max(floor, MAX_DEPTH + floor)
+    if steps is None:
+
+        def replaced(size: int, depth: int, inner: int, limit: int) -> tuple[int, int, int]:
+            grown = scale * size + part * inner + extra + external * limit
+            depth += deeper
+            return grown, depth if depth > floor else floor, grown
+
+        return replaced
+    overhead, levels = result_path_growth(steps)
+    floor += levels
+    deeper += levels
+    top = len(steps) == 1
+    if top and not scale and not external:
+        # The commonest shape by far: a template reading fields of the input, its result
+        # put under a key (``{"i.$": "$.i"}`` at ``$.r``). Kept to a few operations.
+        extra += overhead
+
+        def beside(size: int, depth: int, inner: int, limit: int) -> tuple[int, int, int]:
+            grown = part * inner + extra
+            depth += deeper
+            return (
+                size + grown,
+                depth if depth > floor else floor,
+                grown if grown > inner else inner,
+            )
+
+        return beside
+
+    def placed(size: int, depth: int, inner: int, limit: int) -> tuple[int, int, int]:
+        grown = scale * size + part * inner + extra + external * limit
+        result_depth = depth + deeper
+        if result_depth < floor:
+            result_depth = floor
+        if top:
+            # The result is one of the output's own values, beside the input's others.
+            inner = inner if inner > grown else grown
+        else:
+            inner += grown + overhead
+        return size + grown + overhead, depth if depth > result_depth else result_depth, inner
+
+    return placed
+
+
+@dataclass(frozen=True, slots=True)
+class Affine:
+    """What a state can do to its input, whatever the run: at most ``scale * input + extra``
+    bytes, nested at most ``deeper`` levels more. Composes along a program's states."""
+
+    scale: int
+    extra: int
+    deeper: int
+
+    def then(self, later: Affine) -> Affine:
+        """This, followed by ``later``."""
+        return Affine(
+            later.scale * self.scale,
+            later.scale * self.extra + later.extra,
+            self.deeper + later.deeper,
+        )
+
+    def widest(self, other: Affine) -> Affine:
+        """A bound that holds for either."""
+        return Affine(
+            max(self.scale, other.scale),
+            max(self.extra, other.extra),
+            max(self.deeper, other.deeper),
+        )
+
+    def size(self, size: int) -> int:
+        """The bound on the size for an input of ``size`` bytes."""
+        return self.scale * size + self.extra
+
+
+UNCHANGED: Final = Affine(1, 0, 0)
+"""A state that only selects from its input (a Choice, a Wait, a Succeed)."""
+
+
+def affine_of(result: Growth, steps: tuple[Step, ...] | None) -> Affine | None:
+    """The :class:`Affine` of a state whose result has growth ``result``, put at ``steps``
+    by ResultPath (None: it replaces the input); None when it depends on the run."""
+    if result.opaque or result.external:
+        return None
+    used = result.scale + result.part
+    deeper = max(result._deeper(), result.floor)
+    if steps is None:
+        return Affine(used, result.extra, deeper)
+    overhead, levels = result_path_growth(steps)
+    return Affine(1 + used, result.extra + overhead, deeper + levels)
+
+
 IDENTITY: Final = Growth()
 """The input itself, or a part of it (InputPath, OutputPath, a Choice, a Wait)."""
+
+INNER: Final = Growth(scale=0, part=1)
+"""A value inside the input (a definite path with at least one step)."""
 
 NOTHING: Final = Growth(scale=0)
 """An empty value: no bytes beyond a constant, no depth."""
@@ -145,7 +280,7 @@ def path_growth(path: Path, *, item_is_input: bool = False) -> Growth:
         # A filter or deep scan yields a list of matches that may repeat nested parts.
         return OPAQUE
     if path.root == "input":
-        return IDENTITY
+        return INNER if path.steps else IDENTITY
     if path.root == "variable":
         return Growth(scale=0, external=1)
     return _context_growth(path.steps, item_is_input=item_is_input)
@@ -168,6 +303,7 @@ def _context_growth(steps: tuple[Step, ...], *, item_is_input: bool) -> Growth:
         if steps[1:3] == ("Item", "Index"):
             return small
         if steps[1:3] == ("Item", "Value") and item_is_input:
+            # An item of the input's array (ItemsPath may be "$"): the input bounds it.
             return IDENTITY
         if item_is_input:
             return IDENTITY.wrapped(_SMALL_BYTES, 2)

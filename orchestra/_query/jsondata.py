@@ -98,7 +98,6 @@ def _make_encoder(*, check_circular: bool) -> Callable[[Any], str]:
 
 
 _encode_trusted = _make_encoder(check_circular=False)
-_encode_foreign = _make_encoder(check_circular=True)
 
 
 def byte_size(text: str) -> int:
@@ -119,7 +118,11 @@ def _nested_too_deeply() -> JsonDataError:
 
 
 def depth_of(value: Any, limit: int = MAX_DEPTH) -> int:
-    """How deeply ``value`` nests (a scalar: 0), or ``limit + 1`` once it is known to exceed."""
+    """How deeply ``value`` nests (a scalar: 0), or ``limit + 1`` once it is known to exceed.
+
+    For a tree (data just parsed or built by an evaluator); engine data that may share its
+    parts goes through :func:`measure`, whose walk is bounded by the size limit.
+    """
     kind = type(value)
     if kind is not dict and kind is not list:
         return 0
@@ -211,7 +214,8 @@ def load(value: Any) -> tuple[Any, Size]:
     """Check and copy a value that comes from outside the engine (user code, a caller).
 
     The copy is the engine's own: nothing the caller does to ``value`` later reaches it.
-    Keys that are numbers, booleans or null become strings, as ``json.dumps`` makes them.
+    Keys that are numbers, booleans or null become strings and tuples become arrays, as
+    ``json.dumps`` makes them.
 
     Returns:
         The copy and its size.
@@ -219,63 +223,172 @@ def load(value: Any) -> tuple[Any, Size]:
     Raises:
         JsonDataError: the value is not JSON data (see :func:`decode`), or is circular.
     """
+    deepest = [0]
     try:
-        text = _encode_foreign(value)
-    except RecursionError:
-        raise _nested_too_deeply() from None
-    except (TypeError, ValueError) as exc:
-        raise _not_json(exc) from None
-    try:
-        copied = _parse(text)
-    except JsonDataError:
-        raise
-    except ValueError as exc:  # an integer too long to read back
+        copied = _imported(value, 0, deepest)
+    except _TooDeep:
+        raise _circular_or_deep(value) from None
+    except TypeError as exc:
         raise JsonDataError(str(exc)) from None
-    depth = depth_of(copied)
-    if depth > MAX_DEPTH:
-        raise _nested_too_deeply()
-    return copied, Size(byte_size(text), depth)
+    return copied, Size(byte_size(_encode_trusted(copied)), deepest[0])
+
+
+class _TooDeep(Exception):
+    pass
+
+
+_INT_BOUND: Final = 2**1024
+
+
+def _imported(value: Any, level: int, deepest: list[int]) -> Any:
+    """One pass over a foreign value: each part checked, containers copied, depth noted."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return value
+    if kind is int:
+        if -_INT_BOUND < value < _INT_BOUND:
+            return value
+        raise JsonDataError(f"the number {str(value)[:40]}... is out of range")
+    if kind is float:
+        if value - value == 0.0:  # neither NaN nor an infinity
+            return value
+        raise JsonDataError("NaN and Infinity are not JSON values")
+    level += 1
+    if level > MAX_DEPTH:
+        raise _TooDeep
+    if level > deepest[0]:
+        deepest[0] = level
+    if kind is dict:
+        copied: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                key = _key(key)
+            item_kind = type(item)
+            if item_kind is str or (item_kind is int and -_INT_BOUND < item < _INT_BOUND):
+                copied[key] = item
+            else:
+                copied[key] = _imported(item, level, deepest)
+        return copied
+    if kind is list or kind is tuple:
+        # A loop, not a comprehension: a comprehension is a frame of its own, and the
+        # recursion must stay within MAX_DEPTH frames.
+        items = []
+        for item in value:
+            items.append(_imported(item, level, deepest))  # noqa: PERF401 - see above
+        return items
+    return _imported_other(value, level - 1, deepest)
+
+
+def _imported_other(value: Any, level: int, deepest: list[int]) -> Any:
+    """Subclasses of the JSON types, read as ``json.dumps`` reads them."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return _imported(int(value), level, deepest)
+    if isinstance(value, float):
+        return _imported(float(value), level, deepest)
+    if isinstance(value, dict):
+        return _imported(dict(value), level, deepest)
+    if isinstance(value, list | tuple):
+        return _imported(list(value), level, deepest)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _key(key: Any) -> str:
+    """A key that is not a string, as ``json.dumps`` writes it."""
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return str(int(key))
+    if isinstance(key, float):
+        return str(_imported(float(key), 0, [0]))
+    if isinstance(key, str):
+        return str(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def _circular_or_deep(value: Any) -> JsonDataError:
+    """Why a value went past :data:`MAX_DEPTH`: it contains itself, or it is that deep.
+
+    Follows the first path that goes too deep (iteratively): a container met again on it is
+    a cycle.
+    """
+    seen: set[int] = set()
+    node = value
+    for _ in range(MAX_DEPTH + 2):
+        if not isinstance(node, dict | list | tuple):
+            break
+        if id(node) in seen:
+            return JsonDataError("Circular reference detected")
+        seen.add(id(node))
+        children = list(node.values()) if isinstance(node, dict) else list(node)
+        deeper = [child for child in children if isinstance(child, dict | list | tuple)]
+        if not deeper:
+            break
+        node = max(deeper, key=lambda child: id(child) in seen)
+    return _nested_too_deeply()
 
 
 def copy(value: Any) -> Any:
     """A deep copy of engine data, for handing to user code that may change it."""
     kind = type(value)
     if kind is dict:
-        return {key: copy(item) for key, item in value.items()}
+        copied = {}
+        for key, item in value.items():
+            # Checked here rather than in a call: most values are scalars, shared as they are.
+            item_kind = type(item)
+            copied[key] = copy(item) if item_kind is dict or item_kind is list else item
+        return copied
     if kind is list:
-        return [copy(item) for item in value]
+        # A loop, not a comprehension, which would be a frame of its own at each level.
+        items = []
+        for item in value:
+            item_kind = type(item)
+            items.append(copy(item) if item_kind is dict or item_kind is list else item)
+        return items
     return value
 
 
-def _lower_bound_chars(value: Any, stop: int) -> int:
-    """The JSON text length of ``value``, counting until it passes ``stop`` (then stopping).
+def _walk(value: Any, stop: int) -> tuple[int, int]:
+    """A lower bound on the JSON text length of ``value``, and its depth, stopping early.
 
-    Shared subtrees are counted each time they appear, as serialising them would, but the walk
-    ends as soon as the count passes ``stop``: a value whose text would be exponentially large
-    costs no more than ``stop`` to reject.
+    Shared parts count every time they appear, as serialising them would, but the walk ends
+    as soon as the length passes ``stop`` or the depth passes :data:`MAX_DEPTH`: a value
+    whose text would be exponentially large costs no more than ``stop`` steps to reject.
     """
     total = 0
-    pending = [value]
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
     pop, push = pending.pop, pending.append
     while pending:
-        node = pop()
+        node, level = pop()
         kind = type(node)
         if kind is dict:
+            level += 1
             total += 1 + len(node)
             for key, item in node.items():
                 total += len(encode_basestring(key)) + 1
-                push(item)
+                push((item, level))
         elif kind is list:
+            level += 1
             total += 1 + len(node)
             for item in node:
-                push(item)
+                push((item, level))
         elif kind is str:
             total += len(node) + 2
         else:
             total += 1
+        if level > deepest:
+            deepest = level
+            if deepest > MAX_DEPTH:
+                break
         if total > stop:
-            return total
-    return total
+            break
+    return total, deepest
 
 
 def measure(value: Any, *, limit: int, depth_bound: int = 0, size_bound: int = 0) -> Size:
@@ -285,24 +398,19 @@ def measure(value: Any, *, limit: int, depth_bound: int = 0, size_bound: int = 0
         value: engine data.
         limit: the size in bytes that matters; a result above it is exact only as far as
             it tells that the value is too large.
-        depth_bound: an upper bound on the depth already known (0: unknown); when it is
-            within :data:`MAX_DEPTH`, the depth is not walked again.
-        size_bound: an upper bound on the size already known (0: unknown); a very large one
-            makes the walk stop early instead of serialising everything.
+        depth_bound: an upper bound on the depth already known (0: unknown).
+        size_bound: an upper bound on the size already known (0: unknown).
 
     Returns:
         The size (exact, a bound within ``limit``, or over ``limit``) and the depth (exact,
         a bound, or over :data:`MAX_DEPTH`).
     """
     depth = depth_bound
-    if not 0 < depth_bound <= MAX_DEPTH:
-        depth = depth_of(value)
-        if depth > MAX_DEPTH:
-            return Size(limit + 1, depth)
+    if not (0 < depth_bound <= MAX_DEPTH and 0 < size_bound <= 8 * limit):
+        # Without bounds that keep serialising cheap, walk first, with early exits.
+        chars, depth = _walk(value, limit)
+        if chars > limit or depth > MAX_DEPTH:
+            return Size(chars, depth)
     if 0 < size_bound <= limit:
         return Size(size_bound, depth)
-    if not 0 < size_bound <= 8 * limit:
-        chars = _lower_bound_chars(value, limit)
-        if chars > limit:
-            return Size(chars, depth)
     return Size(byte_size(_encode_trusted(value)), depth)

@@ -7,7 +7,6 @@ from typing import Any
 
 from .. import errors
 from .._dataflow import (
-    BoundMerger,
     Merger,
     Selector,
     compile_payload,
@@ -18,7 +17,7 @@ from .._dataflow import (
     payload_growth,
 )
 from .._jsonata_flow import ABSENT, JsonataValue, compile_value, is_jsonata
-from .._query.growth import Growth
+from .._query.growth import UNCHANGED, Affine, Bound, Growth, Merge
 from .._query.jsondata import Size, depth_of, measure
 from .._retry import Catcher, ErrorMatcher, RetryState, compile_retriers, find_catcher
 from .._runtime import StateFailed, Visit
@@ -35,6 +34,7 @@ class State:
     """
 
     __slots__ = (
+        "affine",
         "assign",
         "definition",
         "end",
@@ -61,7 +61,7 @@ class State:
         # How the output's size relates to the input's, when the definition alone tells it
         # (see Growth.compiled); None when the state sets ``visit.size`` itself, or when its
         # output is a part of its input.
-        self.grow: Callable[[int, int, int], tuple[int, int]] | None = None
+        self.grow: Bound | None = None
         self.exited_event: str | None = f"{self.type}StateExited"
         self.input_path: Selector | None = compile_selector(definition, "InputPath")
         self.output_path: Selector | None = compile_selector(definition, "OutputPath")
@@ -76,6 +76,15 @@ class State:
                 self.jsonata_output = compile_value(definition["Output"], "Output")
         else:
             self.assign = compile_payload(definition, "Assign")
+        # What the state can do to its input's size, whatever the run; None when that
+        # depends on the run (a task's result, a JSONata Output). See Program.peak.
+        self.affine: Affine | None = None
+        if self.type in ("Choice", "Wait", "Succeed") and self.jsonata_output is None:
+            self.affine = UNCHANGED
+
+    def successors(self) -> tuple[str, ...]:
+        """The states this one may transition to."""
+        return () if self.next is None else (self.next,)
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Run the state on its raw input."""
@@ -96,13 +105,14 @@ class State:
             visit.assigned = self.jsonata_assign(visit, result)
         if self.jsonata_output is not None:
             output = self.jsonata_output(visit, result)
-            visit.size = self.jsonata_output.bound(visit.run.settings.payload_limit)
+            visit.size = visit.inner = self.jsonata_output.bound(visit.run.settings.payload_limit)
             visit.depth = depth_of(output)
             return output
         if result is ABSENT:
             return visit.input
         if result_size is not None:
-            visit.size, visit.depth = result_size
+            visit.size = visit.inner = result_size.bytes
+            visit.depth = result_size.depth
         return result
 
     def __repr__(self) -> str:
@@ -130,7 +140,7 @@ class Recovering(State):
         self.result_selector: Selector | None = compile_payload(definition, "ResultSelector")
         self.result_selector_growth: Growth | None = payload_growth(definition, "ResultSelector")
         self.result_path: Merger | None = compile_result_path(definition)
-        self.result_bound: BoundMerger = compile_result_bound(definition)
+        self.result_bound: Merge | None = compile_result_bound(definition)
         self.catchers = tuple(self._catcher(rule) for rule in definition.get("Catch") or ())
 
     def _catcher(self, rule: Mapping[str, Any]) -> Catcher:
@@ -164,13 +174,17 @@ class Recovering(State):
         if self.result_selector is not None:
             result = self.result_selector(result, visit)
             assert self.result_selector_growth is not None
+            # The selector reads the result: the result bounds the values inside it too.
             size, depth = self.result_selector_growth.apply(
-                size, depth, visit.run.settings.payload_limit
+                size, depth, size, visit.run.settings.payload_limit
             )
         output = result if self.result_path is None else self.result_path(data, result, visit)
         if self.output_path is not None:
             output = self.output_path(output, visit)
-        visit.size, visit.depth = self.result_bound(visit.size, visit.depth, size, depth)
+        if self.result_bound is not None:
+            visit.size, visit.depth, visit.inner = self.result_bound(
+                visit.size, visit.depth, visit.inner, size, depth
+            )
         return output, self.next
 
     async def recover(
@@ -206,14 +220,17 @@ class Recovering(State):
                 visit.assigned = catcher.assign(visit, error_output=result)
             if catcher.output is not None:
                 output = catcher.output(visit, error_output=result)
-                visit.size = catcher.output.bound(visit.run.settings.payload_limit)
+                visit.size = visit.inner = catcher.output.bound(visit.run.settings.payload_limit)
                 visit.depth = depth_of(output)
                 return output, catcher.next
-            visit.size, visit.depth = size, depth
+            visit.size, visit.depth, visit.inner = size, depth, size
             return result, catcher.next
         if catcher.assign is not None:
             visit.assigned = catcher.assign(result, visit)
         merge: Merger | None = catcher.result_path
         output = result if merge is None else merge(data, result, visit)
-        visit.size, visit.depth = catcher.result_bound(visit.size, visit.depth, size, depth)
+        if catcher.result_bound is not None:
+            visit.size, visit.depth, visit.inner = catcher.result_bound(
+                visit.size, visit.depth, visit.inner, size, depth
+            )
         return output, catcher.next

@@ -46,6 +46,14 @@ class ChoiceState(State):
                     )
                 )
 
+    def successors(self) -> tuple[str, ...]:
+        """Every rule's target, and the default."""
+        targets = [next_state for _, next_state, _ in self.rules]
+        targets += [next_state for _, next_state, _, _ in self.conditions]
+        if self.default is not None:
+            targets.append(self.default)
+        return tuple(targets)
+
     def _choose_jsonata(self, visit: Visit) -> Outcome:
         target = self.default
         assign = self.jsonata_assign

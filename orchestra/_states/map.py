@@ -19,7 +19,7 @@ from .._observability import ITERATION_SPAN, traced_jobs
 from .._query.failures import QueryFailure, to_json
 from .._query.growth import UNKNOWN, Growth
 from .._query.jsonata import expression_body, is_expression
-from .._query.jsondata import Size, depth_of, measure
+from .._query.jsondata import MAX_DEPTH, Size, depth_of, measure
 from .._query.paths import PathNotFound, compile_path
 from .._query.templates import template_growth
 from .._runtime import Run, StateFailed, Visit
@@ -123,24 +123,44 @@ class MapState(Recovering):
                 )
             )
         item_size = self._item_size(items, visit)
+        # The items share out the list between them: their sizes add up to its size.
+        all_items = item_size.bytes
         if self.max_items_per_batch is not None:
             size = max(1, int(self.max_items_per_batch))
             items = [{"Items": items[k : k + size]} for k in range(0, len(items), size)]
             item_size = Size(item_size.bytes + _BATCH_BYTES, item_size.depth + 2)
+            all_items += _BATCH_BYTES * len(items)
         history.add("MapStateStarted", now(), {"length": len(items)})
         tolerate = self._tolerance(effective, visit, len(items))
         if self.distributed:
             history.add("MapRunStarted", now(), {})
-        iterate = self._iteration(effective, items, item_size, visit)
+        # Bounds on each iteration's output, by index (plain ints: no object per item).
+        sizes = [0] * len(items)
+        depths = [0] * len(items)
+        peak = self.processor.peak
+        if peak is not None and self.item_selector is None:
+            # No state of any iteration can pass the limits: the iterations need no bounds.
+            most = Size(peak.size(item_size.bytes), item_size.depth + peak.deeper)
+            if most.bytes > run.settings.payload_limit or most.depth > MAX_DEPTH:
+                peak = None
+        iterate = self._iteration(
+            effective, items, item_size, visit, sizes, depths, tracked=peak is None
+        )
         job = traced_jobs(iterate, ITERATION_SPAN, self.name, run)
         payload_limit = run.settings.payload_limit
 
-        def tolerated(index: int, failed: StateFailed) -> tuple[Any, Size]:
+        tolerated_bytes = 0
+
+        def tolerated(index: int, failed: StateFailed) -> Any:
+            nonlocal tolerated_bytes
             output = error_output(failed.error, failed.cause)
-            return output, measure(output, limit=payload_limit)
+            size = measure(output, limit=payload_limit)
+            sizes[index], depths[index] = size
+            tolerated_bytes += size.bytes
+            return output
 
         try:
-            outcomes = await fan_out(
+            results = await fan_out(
                 len(items),
                 job,
                 clock=run.clock,
@@ -159,12 +179,12 @@ class MapState(Recovering):
         if self.distributed:
             history.add("MapRunSucceeded", now())
         history.add("MapStateSucceeded", now())
-        results = [output for output, _ in outcomes]
-        total = 1 + len(outcomes)
-        deepest = 0
-        for _, (size, depth) in outcomes:
-            total += size
-            deepest = max(deepest, depth)
+        if peak is None:
+            return results, Size(1 + len(results) + sum(sizes), max(depths, default=0) + 1)
+        # Each iteration's output is at most scale * its item + extra, and the items add up
+        # to the list: much less than each iteration's bound added up.
+        total = 1 + len(results) * (1 + peak.extra) + peak.scale * all_items + tolerated_bytes
+        deepest = max(item_size.depth + peak.deeper, max(depths, default=0))
         return results, Size(total, deepest + 1)
 
     def _item_size(self, items: list[Any], visit: Visit) -> Size:
@@ -174,7 +194,15 @@ class MapState(Recovering):
         return Size(visit.size, visit.depth)
 
     def _iteration(
-        self, effective: Any, items: list[Any], item_size: Size, visit: Visit
+        self,
+        effective: Any,
+        items: list[Any],
+        item_size: Size,
+        visit: Visit,
+        sizes: list[int],
+        depths: list[int],
+        *,
+        tracked: bool,
     ) -> Callable[[int], Any]:
         run = visit.run
         processor = self.processor
@@ -189,13 +217,15 @@ class MapState(Recovering):
             input_size = Size(self._selector_value.bound(limit), UNKNOWN)
         else:
             assert self.item_selector_growth is not None
+            # The selector reads the Map's input and the item; either bounds both.
+            size = max(visit.size, item_size.bytes)
             input_size = Size(
                 *self.item_selector_growth.apply(
-                    max(visit.size, item_size.bytes), max(visit.depth, item_size.depth), limit
+                    size, max(visit.depth, item_size.depth), size, limit
                 )
             )
 
-        async def iterate(index: int) -> tuple[Any, Size]:
+        async def iterate(index: int) -> Any:
             item = items[index]
             size = input_size
             if selector is None:
@@ -214,20 +244,28 @@ class MapState(Recovering):
             if distributed:
                 child = _child_run(run, name, index)
                 # A distributed iteration is a child workflow: it sees no outer variables.
-                return await run_program(processor, iteration_input, child, size)
+                output, sizes[index], depths[index], _ = await run_program(
+                    processor, iteration_input, child, size, tracked=tracked
+                )
+                return output
             history = run.history
             details = {"name": name, "index": index}
-            history.add("MapIterationStarted", run.clock.now(), details)
+            # The iteration starts as its first state is entered, and ends as its last is
+            # left: one clock reading each.
+            started = run.clock.now()
+            history.add("MapIterationStarted", started, details)
             try:
-                outcome = await run_program(processor, iteration_input, run, size, visit.variables)
+                output, sizes[index], depths[index], ended = await run_program(
+                    processor, iteration_input, run, size, visit.variables, started, tracked
+                )
             except StateFailed:
                 history.add("MapIterationFailed", run.clock.now(), details)
                 raise
             except BaseException:
                 history.add("MapIterationAborted", run.clock.now(), details)
                 raise
-            history.add("MapIterationSucceeded", run.clock.now(), details)
-            return outcome
+            history.add("MapIterationSucceeded", ended, details)
+            return output
 
         return iterate
 

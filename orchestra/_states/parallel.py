@@ -10,7 +10,7 @@ from .._interpreter import Program, checked, run_program
 from .._jsonata_flow import JsonataValue, compile_value
 from .._observability import BRANCH_SPAN, traced_jobs
 from .._query.growth import UNKNOWN, Growth
-from .._query.jsondata import Size
+from .._query.jsondata import MAX_DEPTH, Size
 from .._runtime import Visit
 from .base import Outcome, Recovering
 from .fanout import fan_out
@@ -61,7 +61,7 @@ class ParallelState(Recovering):
             size, depth = growth.bound(limit), UNKNOWN
         else:
             assert growth is not None
-            size, depth = growth.apply(visit.size, visit.depth, limit)
+            size, depth = growth.apply(visit.size, visit.depth, visit.inner, limit)
         return checked(self.name, effective, size, depth, limit)
 
     async def _run_branches(
@@ -72,14 +72,29 @@ class ParallelState(Recovering):
         history.add("ParallelStateStarted", run.clock.now())
         branches = self.branches
 
-        async def branch(index: int) -> tuple[Any, Size]:
-            return await run_program(branches[index], effective, run, size, visit.variables)
+        sizes = [0] * len(branches)
+        depths = [0] * len(branches)
+        limit = run.settings.payload_limit
+        # Branches whose every state stays within the limits whatever they do need no bounds.
+        peaks = [
+            None
+            if program.peak is None
+            or program.peak.size(size.bytes) > limit
+            or size.depth + program.peak.deeper > MAX_DEPTH
+            else program.peak
+            for program in branches
+        ]
+
+        async def branch(index: int) -> Any:
+            peak = peaks[index]
+            output, sizes[index], depths[index], _ = await run_program(
+                branches[index], effective, run, size, visit.variables, tracked=peak is None
+            )
+            if peak is not None:
+                sizes[index] = peak.size(size.bytes)
+                depths[index] = size.depth + peak.deeper
+            return output
 
         job = traced_jobs(branch, BRANCH_SPAN, self.name, run)
-        outcomes = await fan_out(len(branches), job, clock=run.clock)
-        total = 1 + len(outcomes)
-        deepest = 0
-        for _, (bytes_, depth) in outcomes:
-            total += bytes_
-            deepest = max(deepest, depth)
-        return [output for output, _ in outcomes], Size(total, deepest + 1)
+        outputs = await fan_out(len(branches), job, clock=run.clock)
+        return outputs, Size(1 + len(outputs) + sum(sizes), max(depths, default=0) + 1)

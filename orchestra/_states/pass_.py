@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._dataflow import compile_payload, compile_result_path, payload_growth, result_path_growth_of
-from .._query.growth import IDENTITY, Growth, constant
+from .._dataflow import compile_payload, compile_result_path, payload_growth
+from .._query.growth import IDENTITY, UNCHANGED, Growth, affine_of, constant, output_bound
+from .._query.paths import compile_reference_path
 from .._runtime import Visit
 from .base import Outcome, State
 
@@ -27,10 +28,17 @@ class PassState(State):
             result = constant(self.result)
         elif "Parameters" in definition:
             result = payload_growth(definition, "Parameters") or IDENTITY
-        if not self.jsonata:
-            growth = result_path_growth_of(definition, result)
-            # None when the output is a part of the input: nothing to bound.
-            self.grow = None if growth == IDENTITY else growth.compiled()
+        target = definition.get("ResultPath", "$")
+        # Nothing to bound when the output is the input or a part of it (ResultPath null,
+        # or the input itself as the result); ResultPath "$.copy" alone doubles it.
+        if self.jsonata:
+            self.affine = None if self.jsonata_output is not None else UNCHANGED
+        elif target is None or (target == "$" and result == IDENTITY):
+            self.affine = UNCHANGED
+        else:
+            steps = None if target == "$" else compile_reference_path(target).steps
+            self.grow = output_bound(result, steps)
+            self.affine = affine_of(result, steps)
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Compute the state's output."""

@@ -146,7 +146,7 @@ class TaskState(Recovering):
         if isinstance(growth, JsonataValue):  # each expression is held to the limit
             size, depth = growth.bound(limit), UNKNOWN
         else:
-            size, depth = growth.apply(visit.size, visit.depth, limit)
+            size, depth = growth.apply(visit.size, visit.depth, visit.inner, limit)
         checked(self.name, parameters, size, depth, limit)
 
     def _bind(self, run: Run, parameters: Any) -> tuple[TaskSpec | None, Any, str | None]:

@@ -8,6 +8,7 @@ from typing import Any
 from .. import errors
 from .._jsonata_flow import compile_value, is_jsonata
 from .._query.failures import QueryFailure, to_json
+from .._query.growth import Affine
 from .._query.intrinsics import IntrinsicError, compile_intrinsic, is_intrinsic
 from .._query.jsonata import is_expression
 from .._query.paths import PathNotFound, compile_path
@@ -74,6 +75,7 @@ class FailState(State):
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
         self.exited_event = None
+        self.affine = Affine(0, 0, 0)
         self.error = _compile_text(definition, "Error")
         self.cause = _compile_text(definition, "Cause")
 
