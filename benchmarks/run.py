@@ -158,6 +158,7 @@ W3_DEFINITION = {
 }
 
 ECHO = "arn:aws:lambda:us-east-1:123456789012:function:echo"
+HISTORY_EVENTS = 100_000
 
 
 @task(ECHO)
@@ -247,7 +248,9 @@ async def main(runs: int, only: set[str] | None) -> None:
         assert output == expected, f"{name}: the output differs from the baseline's"
         rows.append((name, title, engine_time, plain_time, transitions))
 
-    async with Engine(tasks=[echo]) as engine:
+    # An inline Map of 10,000 items records 40,000 events, past AWS's 25,000 (AWS would fail
+    # W2, W2b and W7; the peers keep no such limit): the limit is raised for the comparison.
+    async with Engine(tasks=[echo], max_history_events=HISTORY_EVENTS) as engine:
         if wanted("W1"):
             w1 = StateMachine.from_definition(w1_definition(), name="w1")
 
