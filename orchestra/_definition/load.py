@@ -1,5 +1,9 @@
 """Load a definition from a mapping, JSON or YAML text, or a file, filling ``${Name}`` placeholders.
 
+Text and files are loaded by separate functions: :func:`load_definition` never opens a file,
+whatever its argument looks like, so a service may hand it text it received without exposing
+the files it can read.
+
 Placeholders are filled the way CloudFormation's ``DefinitionSubstitutions`` fills them: by text,
 before the definition is parsed, so an unquoted ``${Timeout}`` in JSON becomes a number.
 Definitions that are not strict JSON (a trailing comma, ``//`` comments) are still accepted, as the
@@ -20,10 +24,9 @@ import yaml
 
 from orchestra.errors import DefinitionError, Diagnostic
 
-Source = Mapping[str, Any] | str | bytes | os.PathLike[str]
+Source = Mapping[str, Any] | str | bytes
 
 _PLACEHOLDER: Final = re.compile(r"\$\{([^${}\s]+)\}")
-_SUFFIXES: Final = (".asl.json", ".asl.yaml", ".asl.yml", ".json", ".yaml", ".yml", ".asl")
 _YAML_SUFFIXES: Final = (".yaml", ".yml")
 _BAREWORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _JSON_SOURCE_LIMIT: Final = 500
@@ -55,13 +58,12 @@ _Yaml12Loader.add_implicit_resolver(
 def load_definition(
     source: Source, *, substitutions: Mapping[str, object] | None = None
 ) -> dict[str, Any]:
-    """Load a state machine definition.
+    """Load a state machine definition from a mapping or from JSON or YAML text.
 
     Args:
-        source: a mapping (used as is), JSON or YAML text, or the path of a ``.json``,
-            ``.yaml``, ``.yml``, ``.asl.json``, ``.asl.yaml``, ``.asl.yml`` or ``.asl`` file.
-            A string holding ``{`` or a newline is text; a :class:`os.PathLike` is always a path;
-            another string is a path when it names a file or ends in one of those suffixes.
+        source: a mapping (used as is), or JSON or YAML text (``str``, or UTF-8 ``bytes``).
+            Text is only ever parsed: a string that looks like a file name is not opened
+            (see :func:`load_definition_file`).
         substitutions: values for ``${Name}`` placeholders, inserted as text before parsing
             (strings as they are, other values in their JSON spelling). A placeholder without a
             value is left as written.
@@ -71,7 +73,7 @@ def load_definition(
 
     Raises:
         DefinitionError: the text is neither JSON nor YAML, or is not an object.
-        OSError: the file cannot be read.
+        TypeError: ``source`` is a path (use :func:`load_definition_file`).
     """
     if isinstance(source, Mapping):
         if substitutions:
@@ -80,22 +82,36 @@ def load_definition(
                 for key, value in source.items()
             }
         return dict(source)
-    if isinstance(source, bytes):
-        text, suffix = source.decode("utf-8-sig"), ""
-    elif isinstance(source, os.PathLike) or _names_a_file(source):
-        path = Path(source)
-        text, suffix = path.read_text(encoding="utf-8-sig"), path.name.lower()
-    else:
-        text, suffix = source, ""
+    if isinstance(source, os.PathLike):
+        raise TypeError("a definition is a mapping or JSON/YAML text; read a file with from_file")
+    text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
     if substitutions:
         text = _substitute(text, substitutions)
-    return _parse(text, prefer_yaml=suffix.endswith(_YAML_SUFFIXES))
+    return _parse(text, prefer_yaml=False)
 
 
-def _names_a_file(text: str) -> bool:
-    if "{" in text or "\n" in text:
-        return False
-    return text.lower().endswith(_SUFFIXES) or os.path.isfile(text)
+def load_definition_file(
+    path: str | os.PathLike[str], *, substitutions: Mapping[str, object] | None = None
+) -> dict[str, Any]:
+    """Load a state machine definition from a file.
+
+    Args:
+        path: a ``.json``, ``.asl.json``, ``.asl`` file, or a ``.yaml``/``.yml`` file (read as
+            YAML first). The file is UTF-8, with or without a byte order mark.
+        substitutions: as for :func:`load_definition`.
+
+    Returns:
+        The definition as a dict.
+
+    Raises:
+        DefinitionError: the content is neither JSON nor YAML, or is not an object.
+        OSError: the file cannot be read.
+    """
+    file = Path(path)
+    text = file.read_text(encoding="utf-8-sig")
+    if substitutions:
+        text = _substitute(text, substitutions)
+    return _parse(text, prefer_yaml=file.name.lower().endswith(_YAML_SUFFIXES))
 
 
 def _spelling(value: object) -> str:
