@@ -29,7 +29,8 @@ Source = Mapping[str, Any] | str | bytes
 _PLACEHOLDER: Final = re.compile(r"\$\{([^${}\s]+)\}")
 _YAML_SUFFIXES: Final = (".yaml", ".yml")
 _BAREWORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_JSON_SOURCE_LIMIT: Final = 500
+# Jackson quotes up to 500 characters of the text in its errors; we quote a short excerpt.
+_EXCERPT: Final = 80
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -84,10 +85,10 @@ def load_definition(
         return dict(source)
     if isinstance(source, os.PathLike):
         raise TypeError("a definition is a mapping or JSON/YAML text; read a file with from_file")
-    text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
+    text = _decoded(source) if isinstance(source, bytes) else source
     if substitutions:
         text = _substitute(text, substitutions)
-    return _parse(text, prefer_yaml=False)
+    return _parse(text, prefer_yaml=False, quote=True)
 
 
 def load_definition_file(
@@ -108,10 +109,18 @@ def load_definition_file(
         OSError: the file cannot be read.
     """
     file = Path(path)
-    text = file.read_text(encoding="utf-8-sig")
+    text = _decoded(file.read_bytes())
     if substitutions:
         text = _substitute(text, substitutions)
-    return _parse(text, prefer_yaml=file.name.lower().endswith(_YAML_SUFFIXES))
+    return _parse(text, prefer_yaml=file.name.lower().endswith(_YAML_SUFFIXES), quote=False)
+
+
+def _decoded(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        message = f"Invalid UTF-8 {exc.reason} at byte {exc.start}"
+        raise DefinitionError([Diagnostic("INVALID_JSON_DESCRIPTION", "/", message)]) from None
 
 
 def _spelling(value: object) -> str:
@@ -139,7 +148,11 @@ def _substitute_values(value: Any, substitutions: Mapping[str, object]) -> Any:
     return value
 
 
-def _parse(text: str, *, prefer_yaml: bool) -> dict[str, Any]:
+def _parse(text: str, *, prefer_yaml: bool, quote: bool) -> dict[str, Any]:
+    """Parse JSON (strict, then with comments and trailing commas) or else YAML.
+
+    ``quote`` says whether errors may quote an excerpt of the text (not for a file's content).
+    """
     if not text.strip():
         raise _not_an_object()
     json_error: json.JSONDecodeError | None = None
@@ -157,11 +170,11 @@ def _parse(text: str, *, prefer_yaml: bool) -> dict[str, Any]:
         loaded = yaml.load(text, Loader=_Yaml12Loader)
     except yaml.YAMLError as exc:
         if json_error is not None and text.lstrip().startswith(("{", "[")):
-            raise _syntax_error(text, json_error, None) from exc
-        raise _syntax_error(text, None, exc) from exc
+            raise _json_syntax_error(text, json_error, quote=quote) from exc
+        raise _yaml_syntax_error(exc) from exc
     if json_error is not None and not isinstance(loaded, dict):
         # Any bare word is a YAML document; for JSON-looking input the JSON error says more.
-        raise _syntax_error(text, json_error, None) from json_error
+        raise _json_syntax_error(text, json_error, quote=quote) from json_error
     return _as_object(loaded)
 
 
@@ -177,35 +190,48 @@ def _not_an_object() -> DefinitionError:
     )
 
 
-def _syntax_error(
-    text: str, json_error: json.JSONDecodeError | None, yaml_error: yaml.YAMLError | None
-) -> DefinitionError:
-    if json_error is not None:
-        message = _jackson_message(text, json_error)
+def _excerpt(text: str) -> str:
+    """``text`` cut to a short excerpt, saying how much was left out as Jackson does."""
+    if len(text) <= _EXCERPT:
+        return text
+    return f"{text[:_EXCERPT]}[truncated {len(text) - _EXCERPT} chars]"
+
+
+def _json_syntax_error(text: str, error: json.JSONDecodeError, *, quote: bool) -> DefinitionError:
+    """The JSON error in the words of Jackson, the parser AWS uses, with line and column.
+
+    Like Jackson, the source is described as ``(String)`` followed by the start of the text
+    (here a short excerpt), or as ``(File)`` without any of its content.
+    """
+    if quote:
+        head = text[:_EXCERPT]
+        shown = f'(String)"{head}"' + (
+            f"[truncated {len(text) - len(head)} chars]" if len(text) > len(head) else ""
+        )
     else:
-        mark = getattr(yaml_error, "problem_mark", None)
-        problem = getattr(yaml_error, "problem", None) or str(yaml_error)
-        if mark is None:
-            message = f"Invalid YAML: {problem}"
-        else:
-            message = f"Invalid YAML: {problem} at line {mark.line + 1}, column {mark.column + 1}"
-    return DefinitionError([Diagnostic("INVALID_JSON_DESCRIPTION", "/", message)])
-
-
-def _jackson_message(text: str, error: json.JSONDecodeError) -> str:
-    """The JSON error in the words of Jackson, the parser AWS uses, with line and column."""
-    source = text if len(text) <= _JSON_SOURCE_LIMIT else text[:_JSON_SOURCE_LIMIT]
-    truncated = len(text) - len(source)
-    shown = f'(String)"{source}"' + (f"[truncated {truncated} chars]" if truncated else "")
+        shown = "(File)"
     bareword = _BAREWORD.match(text, error.pos)
     if bareword is not None and bareword.group(0) not in {"true", "false", "null"}:
         column = error.colno + len(bareword.group(0))
-        return (
-            f"Unrecognized token '{bareword.group(0)}': was expecting (JSON String, Number, "
-            "Array, Object or token 'null', 'true' or 'false')\n"
+        message = (
+            f"Unrecognized token '{_excerpt(bareword.group(0))}': was expecting (JSON String, "
+            "Number, Array, Object or token 'null', 'true' or 'false')\n"
             f" at [Source: {shown}; line: {error.lineno}, column: {column}]"
         )
-    return f"{error.msg}\n at [Source: {shown}; line: {error.lineno}, column: {error.colno}]"
+    else:
+        message = f"{error.msg}\n at [Source: {shown}; line: {error.lineno}, column: {error.colno}]"
+    return DefinitionError([Diagnostic("INVALID_JSON_DESCRIPTION", "/", message)])
+
+
+def _yaml_syntax_error(error: yaml.YAMLError) -> DefinitionError:
+    """The YAML error's problem (cut to an excerpt) with its line and column."""
+    mark = getattr(error, "problem_mark", None)
+    problem = _excerpt(getattr(error, "problem", None) or str(error))
+    if mark is None:
+        message = f"Invalid YAML: {problem}"
+    else:
+        message = f"Invalid YAML: {problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return DefinitionError([Diagnostic("INVALID_JSON_DESCRIPTION", "/", message)])
 
 
 def _strip_json_extensions(text: str) -> str:

@@ -221,3 +221,47 @@ def test_text_must_hold_an_object(text: str) -> None:
     assert _only(error) == Diagnostic(
         "SCHEMA_VALIDATION_FAILED", "/", "Definition must be a valid JSON object"
     )
+
+
+def test_json_error_quotes_a_short_excerpt() -> None:
+    """A JSON error quotes the first 80 characters of the text, in Jackson's truncated form."""
+    text = '{"Comment": "' + "x" * 300 + '", "StartAt": "A",, "States": {}}'
+    with pytest.raises(DefinitionError) as error:
+        StateMachine.from_definition(text)
+    assert _only(error).message == (
+        "Expecting property name enclosed in double quotes\n"
+        f' at [Source: (String)"{text[:80]}"[truncated {len(text) - 80} chars]; '
+        "line: 1, column: 332]"
+    )
+
+
+def test_file_error_quotes_no_content(tmp_path: Path) -> None:
+    """A JSON error in a file names the source as a file and quotes none of its content."""
+    path = tmp_path / "broken.asl.json"
+    path.write_text('{\n  "Secret": "s3cr3t",\n  "StartAt": "A",,\n}')
+    with pytest.raises(DefinitionError) as error:
+        StateMachine.from_file(path)
+    assert _only(error).message == (
+        "Expecting property name enclosed in double quotes\n"
+        " at [Source: (File); line: 3, column: 18]"
+    )
+    assert "s3cr3t" not in str(error.value)
+
+
+def test_yaml_error_quotes_a_short_excerpt() -> None:
+    """A YAML problem that quotes the document (an alias name) is cut to a short excerpt."""
+    problem = f"found undefined alias '{'a' * 200}'"
+    with pytest.raises(DefinitionError) as error:
+        StateMachine.from_definition(f"StartAt: *{'a' * 200}\n")
+    assert _only(error).message == (
+        f"Invalid YAML: {problem[:80]}[truncated {len(problem) - 80} chars] at line 1, column 10"
+    )
+
+
+def test_bytes_must_be_utf8() -> None:
+    """Bytes that are not UTF-8 are a DefinitionError naming the offending byte."""
+    with pytest.raises(DefinitionError) as error:
+        StateMachine.from_definition(b'{"StartAt": "\xff"}')
+    assert _only(error) == Diagnostic(
+        "INVALID_JSON_DESCRIPTION", "/", "Invalid UTF-8 invalid start byte at byte 13"
+    )
