@@ -31,6 +31,10 @@ _YAML_SUFFIXES: Final = (".yaml", ".yml")
 _BAREWORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Jackson quotes up to 500 characters of the text in its errors; we quote a short excerpt.
 _EXCERPT: Final = 80
+# YAML aliases may repeat a part of the document (a Retry policy, say), but the nodes they add,
+# counted as if every alias were expanded in place, stay within this budget: a few hundred
+# bytes of nested aliases ("billion laughs") would otherwise expand to billions of nodes.
+ALIAS_BUDGET: Final = 10_000
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -39,7 +43,48 @@ class _Yaml12Loader(yaml.SafeLoader):
     YAML 1.1 reads ``Yes``, ``No``, ``on`` and ``off`` as booleans and bare dates as datetimes;
     the Serverless Framework and SAM CLI read them as strings, and state names such as ``Yes``
     must survive as written.
+
+    While composing, it counts the nodes that aliases add and refuses an alias to a node that
+    contains it (a cycle, which JSON cannot hold).
     """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._nodes = 0  # nodes composed so far, every alias counted as its expansion
+        self._expanded = 0  # of those, the nodes aliases added
+        self._sizes: dict[str, int] = {}  # anchor -> nodes in its expansion
+        self._open: set[str] = set()  # anchors whose node is being composed
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: yaml.NodeEvent = self.peek_event()  # type: ignore[no-untyped-call]
+        anchor = event.anchor
+        if isinstance(event, yaml.AliasEvent):
+            if anchor in self._open:
+                raise _yaml_limit(f"alias '{anchor}' refers to a node that contains it", event)
+            if anchor in self._sizes:
+                size = self._sizes[anchor]
+                self._nodes += size
+                self._expanded += size
+                if self._expanded > ALIAS_BUDGET:
+                    raise _yaml_limit(f"aliases expand to more than {ALIAS_BUDGET} nodes", event)
+            return super().compose_node(parent, index)
+        start = self._nodes
+        self._nodes += 1
+        if anchor is None:
+            return super().compose_node(parent, index)
+        self._open.add(anchor)
+        node = super().compose_node(parent, index)
+        self._open.discard(anchor)
+        self._sizes[anchor] = self._nodes - start
+        return node
+
+
+def _yaml_limit(problem: str, event: yaml.Event) -> DefinitionError:
+    mark = event.start_mark
+    message = f"Invalid YAML: {_excerpt(problem)}"
+    if mark is not None:
+        message += f" at line {mark.line + 1}, column {mark.column + 1}"
+    return DefinitionError([Diagnostic("INVALID_JSON_DESCRIPTION", "/", message)])
 
 
 _Yaml12Loader.yaml_implicit_resolvers = {
