@@ -16,13 +16,23 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 
 from orchestra.errors import DefinitionError, Diagnostic
+
+from .limits import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    MAX_NUMBER_LENGTH,
+    json_copy,
+    not_json,
+    too_deep,
+    too_large,
+)
 
 Source = Mapping[str, Any] | str | bytes
 
@@ -44,8 +54,8 @@ class _Yaml12Loader(yaml.SafeLoader):
     the Serverless Framework and SAM CLI read them as strings, and state names such as ``Yes``
     must survive as written.
 
-    While composing, it counts the nodes that aliases add and refuses an alias to a node that
-    contains it (a cycle, which JSON cannot hold).
+    While composing, it counts the nodes that aliases add, refuses an alias to a node that
+    contains it (a cycle, which JSON cannot hold), and stops nesting beyond ``MAX_DEPTH``.
     """
 
     def __init__(self, stream: str) -> None:
@@ -54,6 +64,7 @@ class _Yaml12Loader(yaml.SafeLoader):
         self._expanded = 0  # of those, the nodes aliases added
         self._sizes: dict[str, int] = {}  # anchor -> nodes in its expansion
         self._open: set[str] = set()  # anchors whose node is being composed
+        self._depth = 0  # nodes being composed: the composer recurses once per level
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event: yaml.NodeEvent = self.peek_event()  # type: ignore[no-untyped-call]
@@ -70,12 +81,17 @@ class _Yaml12Loader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         start = self._nodes
         self._nodes += 1
+        if self._depth > MAX_DEPTH:
+            raise too_deep()
+        self._depth += 1
         if anchor is None:
-            return super().compose_node(parent, index)
-        self._open.add(anchor)
-        node = super().compose_node(parent, index)
-        self._open.discard(anchor)
-        self._sizes[anchor] = self._nodes - start
+            node = super().compose_node(parent, index)
+        else:
+            self._open.add(anchor)
+            node = super().compose_node(parent, index)
+            self._open.discard(anchor)
+            self._sizes[anchor] = self._nodes - start
+        self._depth -= 1
         return node
 
 
@@ -101,39 +117,53 @@ _Yaml12Loader.add_implicit_resolver(
 )
 
 
+def _construct_int(loader: _Yaml12Loader, node: yaml.ScalarNode) -> int:
+    # Checked before conversion: a long sexagesimal int ("1:0:0:...") takes quadratic time.
+    if len(node.value) > MAX_NUMBER_LENGTH + 1:
+        raise not_json(f"Number value has more than {MAX_NUMBER_LENGTH} digits")
+    value: int = loader.construct_yaml_int(node)
+    return value
+
+
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 def load_definition(
     source: Source, *, substitutions: Mapping[str, object] | None = None
 ) -> dict[str, Any]:
     """Load a state machine definition from a mapping or from JSON or YAML text.
 
+    The result is a fresh copy holding only JSON values (dicts with string keys, lists,
+    strings, finite numbers, booleans and None), within AWS's size quota and ``MAX_DEPTH``.
+
     Args:
-        source: a mapping (used as is), or JSON or YAML text (``str``, or UTF-8 ``bytes``).
-            Text is only ever parsed: a string that looks like a file name is not opened
-            (see :func:`load_definition_file`).
+        source: a mapping (copied; tuples become lists), or JSON or YAML text (``str``, or
+            UTF-8 ``bytes``). Text is only ever parsed: a string that looks like a file name
+            is not opened (see :func:`load_definition_file`).
         substitutions: values for ``${Name}`` placeholders, inserted as text before parsing
-            (strings as they are, other values in their JSON spelling). A placeholder without a
-            value is left as written.
+            (strings as they are, other values in their JSON spelling); in a mapping, into
+            every key and string. A placeholder without a value is left as written.
 
     Returns:
         The definition as a dict.
 
     Raises:
-        DefinitionError: the text is neither JSON nor YAML, or is not an object.
+        DefinitionError: the text is neither JSON nor YAML, or is not an object; the
+            definition is larger than ``MAX_LENGTH`` or nests deeper than ``MAX_DEPTH``; or it
+            holds a value JSON cannot (a set, an object, NaN, a key that is not a string).
         TypeError: ``source`` is a path (use :func:`load_definition_file`).
     """
     if isinstance(source, Mapping):
-        if substitutions:
-            return {
-                _substitute(str(key), substitutions): _substitute_values(value, substitutions)
-                for key, value in source.items()
-            }
-        return dict(source)
+        return json_copy(source, _filler(substitutions))
     if isinstance(source, os.PathLike):
         raise TypeError("a definition is a mapping or JSON/YAML text; read a file with from_file")
-    text = _decoded(source) if isinstance(source, bytes) else source
-    if substitutions:
-        text = _substitute(text, substitutions)
-    return _parse(text, prefer_yaml=False, quote=True)
+    if isinstance(source, bytes | bytearray):
+        text = _decoded(bytes(source))
+    elif isinstance(source, str):
+        text = source
+    else:
+        raise _not_an_object()
+    return _load_text(text, substitutions, prefer_yaml=False, quote=True)
 
 
 def load_definition_file(
@@ -150,17 +180,32 @@ def load_definition_file(
         The definition as a dict.
 
     Raises:
-        DefinitionError: the content is neither JSON nor YAML, or is not an object.
+        DefinitionError: as for :func:`load_definition`.
         OSError: the file cannot be read.
     """
     file = Path(path)
-    text = _decoded(file.read_bytes())
+    with file.open("rb") as stream:
+        # A character is at most 4 bytes of UTF-8: more than this is over the quota.
+        data = stream.read(4 * MAX_LENGTH + 4)
+    prefer_yaml = file.name.lower().endswith(_YAML_SUFFIXES)
+    return _load_text(_decoded(data), substitutions, prefer_yaml=prefer_yaml, quote=False)
+
+
+def _load_text(
+    text: str, substitutions: Mapping[str, object] | None, *, prefer_yaml: bool, quote: bool
+) -> dict[str, Any]:
+    if len(text) > MAX_LENGTH:
+        raise too_large()
     if substitutions:
         text = _substitute(text, substitutions)
-    return _parse(text, prefer_yaml=file.name.lower().endswith(_YAML_SUFFIXES), quote=False)
+        if len(text) > MAX_LENGTH:
+            raise too_large()
+    return json_copy(_parse(text, prefer_yaml=prefer_yaml, quote=quote))
 
 
 def _decoded(data: bytes) -> str:
+    if len(data) > 4 * MAX_LENGTH + 3:
+        raise too_large()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -172,25 +217,28 @@ def _spelling(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _filler(substitutions: Mapping[str, object] | None) -> Callable[[str], str] | None:
+    if not substitutions:
+        return None
+    return lambda text: _substitute(text, substitutions)
+
+
 def _substitute(text: str, substitutions: Mapping[str, object]) -> str:
+    """``text`` with its placeholders filled; never grown by more than ``MAX_LENGTH``."""
+    grown = 0
+
     def fill(match: re.Match[str]) -> str:
+        nonlocal grown
         name = match.group(1)
-        return _spelling(substitutions[name]) if name in substitutions else match.group(0)
+        if name not in substitutions:
+            return match.group(0)
+        value = _spelling(substitutions[name])
+        grown += len(value)
+        if grown > MAX_LENGTH:
+            raise too_large()
+        return value
 
     return _PLACEHOLDER.sub(fill, text)
-
-
-def _substitute_values(value: Any, substitutions: Mapping[str, object]) -> Any:
-    if isinstance(value, str):
-        return _substitute(value, substitutions)
-    if isinstance(value, Mapping):
-        return {
-            _substitute(str(key), substitutions): _substitute_values(item, substitutions)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_substitute_values(item, substitutions) for item in value]
-    return value
 
 
 def _parse(text: str, *, prefer_yaml: bool, quote: bool) -> dict[str, Any]:
@@ -203,17 +251,18 @@ def _parse(text: str, *, prefer_yaml: bool, quote: bool) -> dict[str, Any]:
     json_error: json.JSONDecodeError | None = None
     if not prefer_yaml:
         try:
-            return _as_object(json.loads(text))
+            return _as_object(_json_loads(text))
         except json.JSONDecodeError as exc:
             json_error = exc
         try:
-            return _as_object(json.loads(_strip_json_extensions(text)))
+            return _as_object(_json_loads(_strip_json_extensions(text)))
         except json.JSONDecodeError:
             pass
     try:
         # A SafeLoader subclass: only plain YAML types, never Python objects.
         loaded = yaml.load(text, Loader=_Yaml12Loader)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:
+        # ValueError: a constructor refused a scalar (an int of 5,000 digits, a bad !!timestamp).
         if json_error is not None and text.lstrip().startswith(("{", "[")):
             raise _json_syntax_error(text, json_error, quote=quote) from exc
         raise _yaml_syntax_error(exc) from exc
@@ -221,6 +270,32 @@ def _parse(text: str, *, prefer_yaml: bool, quote: bool) -> dict[str, Any]:
         # Any bare word is a YAML document; for JSON-looking input the JSON error says more.
         raise _json_syntax_error(text, json_error, quote=quote) from json_error
     return _as_object(loaded)
+
+
+def _json_loads(text: str) -> Any:
+    try:
+        return json.loads(
+            text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant
+        )
+    except RecursionError:
+        # The C decoder recurses once per level: the text nests far deeper than MAX_DEPTH.
+        raise too_deep() from None
+
+
+def _json_int(digits: str) -> int:
+    if len(digits) > MAX_NUMBER_LENGTH + digits.startswith("-"):
+        raise not_json(f"Number value has more than {MAX_NUMBER_LENGTH} digits")
+    return int(digits)
+
+
+def _json_float(digits: str) -> float:
+    if len(digits) > MAX_NUMBER_LENGTH:
+        raise not_json(f"Number value has more than {MAX_NUMBER_LENGTH} digits")
+    return float(digits)
+
+
+def _json_constant(name: str) -> float:
+    raise not_json(f"Non-standard token '{name}': NaN and Infinity are not JSON numbers")
 
 
 def _as_object(value: Any) -> dict[str, Any]:
@@ -268,7 +343,7 @@ def _json_syntax_error(text: str, error: json.JSONDecodeError, *, quote: bool) -
     return DefinitionError([Diagnostic("INVALID_JSON_DESCRIPTION", "/", message)])
 
 
-def _yaml_syntax_error(error: yaml.YAMLError) -> DefinitionError:
+def _yaml_syntax_error(error: yaml.YAMLError | ValueError) -> DefinitionError:
     """The YAML error's problem (cut to an excerpt) with its line and column."""
     mark = getattr(error, "problem_mark", None)
     problem = _excerpt(getattr(error, "problem", None) or str(error))

@@ -265,3 +265,13 @@ def test_bytes_must_be_utf8() -> None:
     assert _only(error) == Diagnostic(
         "INVALID_JSON_DESCRIPTION", "/", "Invalid UTF-8 invalid start byte at byte 13"
     )
+
+
+@pytest.mark.parametrize("source", [None, [MACHINE], 42])
+def test_source_of_another_type_is_not_an_object(source: object) -> None:
+    """A source that is neither a mapping nor text is rejected as AWS rejects a non-object."""
+    with pytest.raises(DefinitionError) as error:
+        StateMachine.from_definition(source)  # type: ignore[arg-type]
+    assert _only(error) == Diagnostic(
+        "SCHEMA_VALIDATION_FAILED", "/", "Definition must be a valid JSON object"
+    )
