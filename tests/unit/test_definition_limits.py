@@ -7,7 +7,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -223,11 +222,12 @@ def _nested(levels: int) -> Any:
     return value
 
 
-def test_deepest_allowed_mapping_runs() -> None:
+@pytest.mark.anyio
+async def test_deepest_allowed_mapping_runs() -> None:
     """A Result nested right up to the limit loads, compiles and runs."""
     # The definition, its States, the state and Result's own level: three levels above it.
     result = _nested(MAX_DEPTH - 3)
-    execution, _ = anyio.run(run, _pass(result))
+    execution, _ = await run(_pass(result))
     assert execution.status == "SUCCEEDED"
     assert execution.output == result
 
@@ -254,12 +254,13 @@ def _deepest_choice() -> dict[str, Any]:
     }
 
 
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     "definition", [_deepest_template(), _deepest_choice()], ids=["template", "choice"]
 )
-def test_deepest_templates_and_rules_run(definition: dict[str, Any]) -> None:
+async def test_deepest_templates_and_rules_run(definition: dict[str, Any]) -> None:
     """Templates and Choice rules nested right up to the limit compile and run."""
-    execution, _ = anyio.run(run, definition, {"a": 2})
+    execution, _ = await run(definition, {"a": 2})
     assert execution.status == "SUCCEEDED"
 
 
