@@ -19,6 +19,9 @@ from .errors import EngineError as EngineError
 from .errors import ExecutionAlreadyExists as ExecutionAlreadyExists
 from .errors import ExecutionDoesNotExist as ExecutionDoesNotExist
 from .errors import ExecutionError as ExecutionError
+from .errors import ExecutionLimitExceeded as ExecutionLimitExceeded
+from .errors import InvalidArgument as InvalidArgument
+from .errors import InvalidExecutionInput as InvalidExecutionInput
 from .errors import InvalidName as InvalidName
 from .errors import InvalidOutput as InvalidOutput
 from .errors import InvalidToken as InvalidToken
@@ -39,8 +42,11 @@ __all__ = [
     "ExecutionAlreadyExists",
     "ExecutionDoesNotExist",
     "ExecutionError",
+    "ExecutionLimitExceeded",
     "ExecutionStatus",
     "HistoryEvent",
+    "InvalidArgument",
+    "InvalidExecutionInput",
     "InvalidName",
     "InvalidOutput",
     "InvalidToken",

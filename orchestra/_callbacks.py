@@ -14,7 +14,6 @@ Both record AWS's TaskSubmitted event between TaskStarted and the outcome.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -23,8 +22,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 
+from ._query import jsondata
 from ._tasks import TaskSpec
-from .errors import InvalidOutput, InvalidToken, TaskDoesNotExist, TaskTimedOut
+from .errors import InvalidArgument, InvalidOutput, InvalidToken, TaskDoesNotExist, TaskTimedOut
 
 if TYPE_CHECKING:
     from ._runtime import Run, Visit
@@ -54,7 +54,8 @@ class Submission:
 
 def record_submitted(run: Run, details: dict[str, Any], output: Any) -> None:
     """Record that the work was handed over (AWS's TaskSubmitted event)."""
-    run.history.add("TaskSubmitted", run.clock.now(), {**details, "output": _plain(output)})
+    shown = _plain(output, run.settings.payload_limit)
+    run.history.add("TaskSubmitted", run.clock.now(), {**details, "output": shown})
 
 
 class Callback:
@@ -69,6 +70,7 @@ class Callback:
         "execution_arn",
         "failure",
         "output",
+        "size",
         "token",
     )
 
@@ -84,6 +86,7 @@ class Callback:
         self.execution_arn = run.execution_arn
         self.output: Any = None
         self.failure: Failure | None = None
+        self.size: jsondata.Size | None = None
 
     def attach_heartbeat(self, beat: Callable[[], None]) -> None:
         """Make ``send_task_heartbeat`` restart this attempt's HeartbeatSeconds timer."""
@@ -108,9 +111,12 @@ class Callback:
         """The attempt is over: later completions of its token raise ``TaskTimedOut``."""
         self._registry.close(self)
 
-    def _complete(self, output: Any, failure: Failure | None) -> None:
+    def _complete(
+        self, output: Any, failure: Failure | None, size: jsondata.Size | None = None
+    ) -> None:
         self.output = output
         self.failure = failure
+        self.size = size
         self._registry.close(self)
         self._done.set()
 
@@ -138,20 +144,26 @@ class CallbackRegistry:
         self._by_execution.setdefault(run.execution_arn, set()).add(token)
         return callback
 
-    def succeed(self, token: object, output: Any) -> None:
-        """Complete a token with an output.
+    def succeed(self, token: object, output: Any, limit: int) -> None:
+        """Complete a token with an output of at most ``limit`` bytes.
 
         Raises:
             InvalidToken, TaskDoesNotExist, TaskTimedOut: see :meth:`find`.
-            InvalidOutput: the output is not a JSON value.
+            InvalidOutput: the output is not JSON data.
+            InvalidArgument: the output is larger than ``limit``.
         """
         callback = self.find(token)
         try:
-            text = json.dumps(output, separators=(",", ":"), ensure_ascii=False)
-        except (TypeError, ValueError) as exc:
-            raise InvalidOutput(f"Invalid Output: the output is not JSON: {exc}") from None
-        # A copy: the caller may go on changing its object after handing it over.
-        callback._complete(json.loads(text), None)
+            # A copy: the caller may go on changing its object after handing it over.
+            copied, size = jsondata.load(output)
+        except jsondata.JsonDataError as exc:
+            raise InvalidOutput(f"Invalid Output: the output is not JSON: {exc.reason}") from None
+        if size.bytes > limit:
+            raise InvalidArgument(
+                "1 validation error detected: Value at 'output' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {limit}"
+            )
+        callback._complete(copied, None, size)
 
     def fail(self, token: object, error: str | None, cause: str | None) -> None:
         """Complete a token with a failure.
@@ -242,9 +254,10 @@ def unbound_callback(target: Target) -> TaskSpec | None:
     return None
 
 
-def _plain(value: Any) -> Any:
-    """``value`` as JSON data for the history, or None if it is not JSON."""
+def _plain(value: Any, limit: int) -> Any:
+    """``value`` as JSON data for the history, or None if it is not JSON or is too large."""
     try:
-        return json.loads(json.dumps(value, ensure_ascii=False))
-    except (TypeError, ValueError):
+        copied, size = jsondata.load(value)
+    except jsondata.JsonDataError:
         return None
+    return copied if size.bytes <= limit else None

@@ -13,7 +13,6 @@ user's own task for one of them takes its place (to stub a child out in a test, 
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +24,7 @@ import anyio
 from . import errors
 from ._callbacks import Failure, Submission
 from ._execution import Execution, ExecutionStatus
+from ._query import jsondata
 from ._query.failures import to_json
 from ._tasks import target_of, task
 from .errors import EngineError, TaskFailed
@@ -84,7 +84,7 @@ def describe(engine: Engine, execution: Execution, *, parse_payloads: bool) -> d
 
     description: dict[str, Any] = {
         "ExecutionArn": execution.arn,
-        "Input": payload(execution.input),
+        "Input": payload(execution._input),
         "InputDetails": {"Included": True},
         "Name": execution.name,
         "StartDate": _millis(execution.start_date),
@@ -94,7 +94,7 @@ def describe(engine: Engine, execution: Execution, *, parse_payloads: bool) -> d
     if execution.stop_date is not None:
         description["StopDate"] = _millis(execution.stop_date)
     if execution.status is ExecutionStatus.SUCCEEDED:
-        description["Output"] = payload(execution.output)
+        description["Output"] = payload(execution._output)
         description["OutputDetails"] = {"Included": True}
     if execution.error is not None:
         description["Error"] = execution.error
@@ -137,8 +137,8 @@ async def _start_child(engine: Engine, parameters: Any) -> Execution:
     if isinstance(child_input, str):
         # The API takes the input as JSON text; a template may hand it over either way.
         try:
-            child_input = json.loads(child_input)
-        except ValueError:
+            child_input = jsondata.decode(child_input)
+        except jsondata.JsonDataError:
             raise _service_error(
                 "InvalidExecutionInput",
                 f"Invalid State Machine Execution Input: '{child_input}'",
@@ -150,7 +150,9 @@ async def _start_child(engine: Engine, parameters: Any) -> Execution:
         return await engine.start_execution(parameters["StateMachineArn"], child_input, name)
     except EngineError as exc:
         code = type(exc).__name__
-        raise _service_error("Validation" if code == "EngineError" else code, str(exc)) from None
+        if code in ("EngineError", "InvalidArgument"):
+            code = "Validation"
+        raise _service_error(code, str(exc)) from None
 
 
 def _started(engine: Engine, child: Execution) -> dict[str, Any]:

@@ -13,12 +13,15 @@ from typing import Any, Final
 
 from . import errors
 from ._query.failures import QueryFailure
+from ._query.growth import IDENTITY, Growth, result_path_growth
 from ._query.paths import PathApplyError, PathNotFound, compile_path, compile_reference_path, set_at
-from ._query.templates import compile_template
+from ._query.templates import compile_template, template_growth
 from ._runtime import Visit
 
 Selector = Callable[[Any, Visit], Any]
 Merger = Callable[[Any, Any, Visit], Any]
+# Bounds of (input size, input depth, result size, result depth) -> output size and depth.
+BoundMerger = Callable[[int, int, int, int], tuple[int, int]]
 
 _ABSENT: Final = object()
 
@@ -76,6 +79,41 @@ def compile_result_path(definition: Mapping[str, Any], field: str = "ResultPath"
             return set_at(path, raw, result)
         except PathApplyError as exc:
             raise visit.fail(QueryFailure(errors.RESULT_PATH_MATCH_FAILURE, exc.message)) from None
+
+    return merge
+
+
+def payload_growth(definition: Mapping[str, Any], field: str) -> Growth | None:
+    """The growth of a payload template field (None when absent)."""
+    if field not in definition:
+        return None
+    return template_growth(definition[field], item_is_input=field in ("ItemSelector",))
+
+
+def result_path_growth_of(
+    definition: Mapping[str, Any], result: Growth, field: str = "ResultPath"
+) -> Growth:
+    """The output's growth when ResultPath places a result of growth ``result`` in the input."""
+    text = definition.get(field, _ABSENT)
+    if text is _ABSENT or text == "$":
+        return result
+    if text is None:
+        return IDENTITY
+    overhead, levels = result_path_growth(compile_reference_path(text).steps)
+    return IDENTITY.beside(result.wrapped(overhead, levels))
+
+
+def compile_result_bound(definition: Mapping[str, Any], field: str = "ResultPath") -> BoundMerger:
+    """ResultPath on bounds: how large the output is, given the input's and the result's."""
+    text = definition.get(field, _ABSENT)
+    if text is _ABSENT or text == "$":
+        return lambda size, depth, result_size, result_depth: (result_size, result_depth)
+    if text is None:
+        return lambda size, depth, result_size, result_depth: (size, depth)
+    overhead, levels = result_path_growth(compile_reference_path(text).steps)
+
+    def merge(size: int, depth: int, result_size: int, result_depth: int) -> tuple[int, int]:
+        return size + result_size + overhead, max(depth, result_depth + levels)
 
     return merge
 

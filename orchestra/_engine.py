@@ -6,7 +6,7 @@ cancels only its work, and leaving the engine cancels them all.
 
 from __future__ import annotations
 
-import json
+import math
 import random
 import re
 import uuid
@@ -25,15 +25,20 @@ from ._callbacks import CallbackRegistry, unbound_callback
 from ._children import STARTED_BY, child_tasks
 from ._clock import Clock, SystemClock
 from ._execution import Execution, ExecutionStatus, SyncExecutionResult
-from ._history import History, HistoryEvent, iso_timestamp
-from ._interpreter import run_program
+from ._history import DEFAULT_EVENT_LIMIT, History, HistoryEvent, iso_timestamp
+from ._interpreter import internal_cause, run_program
 from ._machine import StateMachine
 from ._observability import ExecutionScope, Subscriber, Telemetry
-from ._runtime import Run, StateFailed
+from ._query import jsondata
+from ._query.jsonata import DEFAULT_TIMEOUT as DEFAULT_JSONATA_TIMEOUT
+from ._runtime import MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH, Run, StateFailed
 from ._tasks import TaskRegistry, target_of
 from .errors import (
     EngineError,
     ExecutionAlreadyExists,
+    ExecutionLimitExceeded,
+    InvalidArgument,
+    InvalidExecutionInput,
     InvalidName,
     RegistrationError,
     StateMachineDoesNotExist,
@@ -45,6 +50,9 @@ if TYPE_CHECKING:
     from opentelemetry.trace import TracerProvider
 
 DEFAULT_PAYLOAD_LIMIT: Final = 256 * 1024
+# One process holds far fewer executions than AWS's million per account; a machine that
+# starts itself as a child stops at this many with ExecutionLimitExceeded.
+DEFAULT_OPEN_EXECUTIONS: Final = 10_000
 # AWS ends an Express execution after five minutes.
 DEFAULT_EXPRESS_TIMEOUT: Final = 300.0
 _log = structlog.get_logger("orchestra")
@@ -74,10 +82,17 @@ class Engine:
             by default, so payloads stay out of spans and logs.
         express_timeout: how long an Express execution may run, in seconds (AWS: 5 minutes).
         express_history: keep the history of Express executions (AWS keeps none).
+        max_open_executions: how many executions may run at once; starting one more raises
+            ``ExecutionLimitExceeded`` (AWS: 1,000,000 per account; one process holds fewer).
+        max_history_events: the most events an execution's history may hold; the execution
+            fails with ``States.Runtime`` when it would exceed them (AWS: 25,000).
+        jsonata_timeout: seconds one JSONata evaluation may take before its state fails with
+            ``States.QueryEvaluationError`` (evaluations run on the event loop).
 
     Raises:
         RegistrationError: a task is not marked with ``@task``, two tasks serve one resource,
             or two machines share a name.
+        InvalidArgument: a limit or timeout is not a positive number.
 
     Example:
         >>> async def main():  # doctest: +SKIP
@@ -101,13 +116,22 @@ class Engine:
         record_payloads: bool = False,
         express_timeout: float = DEFAULT_EXPRESS_TIMEOUT,
         express_history: bool = False,
+        max_open_executions: int = DEFAULT_OPEN_EXECUTIONS,
+        max_history_events: int = DEFAULT_EVENT_LIMIT,
+        jsonata_timeout: float = DEFAULT_JSONATA_TIMEOUT,
     ) -> None:
         self.account = account
         self.region = region
         self.clock: Clock = clock or SystemClock()
-        self.payload_limit = payload_limit
-        self.express_timeout = express_timeout
+        self.payload_limit = _positive_int(payload_limit, "payload_limit")
+        self.express_timeout = _positive_number(express_timeout, "express_timeout")
         self.express_history = express_history
+        self.max_open_executions = _positive_int(max_open_executions, "max_open_executions")
+        # Two events at least: the execution's start and its end.
+        self.max_history_events = max(_positive_int(max_history_events, "max_history_events"), 2)
+        self.jsonata_timeout = _positive_number(jsonata_timeout, "jsonata_timeout")
+        max_threads = _positive_int(max_threads, "max_threads")
+        self._open = 0
         self.callbacks = CallbackRegistry()
         self._tasks = self._bind_tasks(list(tasks))
         self._machines: dict[str, StateMachine] = {}
@@ -160,6 +184,11 @@ class Engine:
     def _machine(self, machine: StateMachine | str) -> StateMachine:
         if isinstance(machine, StateMachine):
             return machine
+        if not isinstance(machine, str):
+            raise InvalidArgument(
+                f"a state machine, or the name or ARN of a registered one, is needed; got "
+                f"{type(machine).__name__}"
+            )
         found = self._machines.get(machine)
         if found is None:
             found = self._machines.get(_machine_name(machine))
@@ -206,13 +235,18 @@ class Engine:
 
         Args:
             machine: the state machine to run, or the name or ARN of a registered one.
-            input: the execution's input (any JSON value; None means ``{}`` as on AWS).
+            input: the execution's input (any JSON value; None means ``{}`` as on AWS). The
+                engine keeps its own copy.
             name: the execution's name (default: a random UUID).
 
         Raises:
             EngineError: the engine is not running.
             StateMachineDoesNotExist: no machine is registered under that name or ARN.
             InvalidName: the name breaks AWS's naming rules.
+            InvalidExecutionInput: the input is not JSON data: a value JSON cannot hold
+                (NaN, an object, a number beyond a double), circular, or nested more than
+                512 levels deep.
+            ExecutionLimitExceeded: ``max_open_executions`` executions are running.
             ExecutionAlreadyExists: a Standard execution of that name is closed, or running
                 with a different input.
         """
@@ -223,9 +257,11 @@ class Engine:
         if input is None:
             input = {}
         try:
-            input_text = json.dumps(input, separators=(",", ":"), ensure_ascii=False)
-        except (TypeError, ValueError) as exc:
-            raise EngineError(f"the execution input is not JSON: {exc}") from None
+            execution_input, input_size = jsondata.load(input)
+        except jsondata.JsonDataError as exc:
+            raise InvalidExecutionInput(
+                f"Invalid State Machine Execution Input: '{exc.reason}'"
+            ) from None
         if name is None:
             name = str(uuid.uuid4())
         _check_name(name)
@@ -239,13 +275,18 @@ class Engine:
             arn = f"arn:aws:states:{self.region}:{self.account}:execution:{machine.name}:{name}"
         existing = self._executions.get(arn)
         if existing is not None:
-            if existing.status is ExecutionStatus.RUNNING and json.dumps(
-                existing.input
-            ) == json.dumps(input):
+            if existing.status is ExecutionStatus.RUNNING and jsondata.encode(
+                existing._input
+            ) == jsondata.encode(execution_input):
                 return existing
             raise ExecutionAlreadyExists(f"Execution Already Exists: '{arn}'")
+        if self._open >= self.max_open_executions:
+            raise ExecutionLimitExceeded(
+                "Execution Limit Exceeded: the maximum number of running executions "
+                f"({self.max_open_executions}) has been reached. Running executions must end "
+                "or be stopped before a new execution can be started."
+            )
         self._warn_unbound(machine)
-        execution_input = json.loads(input_text)
         parent = None
         if isinstance(execution_input, dict) and isinstance(execution_input.get(STARTED_BY), str):
             parent = self._executions.get(execution_input[STARTED_BY])
@@ -257,9 +298,14 @@ class Engine:
             input=execution_input,
             start_date=self.clock.now(),
             parent=parent,
-            history=_Unrecorded() if express and not self.express_history else None,
+            history=(
+                _Unrecorded()
+                if express and not self.express_history
+                else History(limit=self.max_history_events)
+            ),
         )
         self._executions[arn] = execution
+        self._open += 1
         role_arn = machine.role_arn or (
             f"arn:aws:iam::{self.account}:role/service-role/StepFunctions-{machine.name}-role"
         )
@@ -283,87 +329,122 @@ class Engine:
         run.tracing = scope.tracing
         busy = self.clock.busy()
         busy.__enter__()  # taken now, so a virtual clock cannot jump before the run starts
-        group.start_soon(self._run, execution, run, input_text, role_arn, busy, scope)
+        group.start_soon(self._run, execution, run, input_size, role_arn, busy, scope)
         return execution
 
     async def _run(
         self,
         execution: Execution,
         run: Run,
-        input_text: str,
+        input_size: jsondata.Size,
         role_arn: str,
         busy: Any,
         scope: ExecutionScope,
     ) -> None:
-        history = execution.history
-        clock = self.clock
+        """Run one execution in the engine's task group; nothing it raises reaches the group."""
         # A child starts from inside its parent's task: that task's bindings are not its own.
         structlog.contextvars.unbind_contextvars("state", "attempt")
-        scope.started()
         try:
-            with execution._scope:
-                try:
-                    history.add(
-                        "ExecutionStarted",
-                        execution.start_date,
-                        {"input": execution.input, "roleArn": role_arn},
+            scope.started()
+            await self._execute(execution, run, input_size, role_arn)
+        except Exception as exc:  # noqa: BLE001 - the runner's last-resort guard
+            _log.error(
+                "internal error while running an execution",
+                execution=execution.name,
+                exc_info=exc,
+            )
+            if not execution.done:
+                execution._close(
+                    ExecutionStatus.FAILED,
+                    self.clock.now(),
+                    error=errors.RUNTIME,
+                    cause=internal_cause(exc),
+                )
+        finally:
+            self._open -= 1
+            self.callbacks.close_execution(execution.arn)
+            busy.__exit__(None, None, None)
+            try:
+                scope.ended()
+            except Exception as exc:  # noqa: BLE001 - telemetry never fails an engine
+                _log.error("telemetry failed as an execution ended", exc_info=exc)
+
+    async def _execute(
+        self, execution: Execution, run: Run, input_size: jsondata.Size, role_arn: str
+    ) -> None:
+        history = execution.history
+        clock = self.clock
+        with execution._scope:
+            try:
+                history.add(
+                    "ExecutionStarted",
+                    execution.start_date,
+                    {"input": execution._input, "roleArn": role_arn},
+                )
+                if input_size.bytes > self.payload_limit:
+                    raise StateFailed(
+                        errors.DATA_LIMIT_EXCEEDED,
+                        "The state/task 'ExecutionInput' returned a result with a size "
+                        "exceeding the maximum number of bytes service limit.",
                     )
-                    if len(input_text.encode()) > self.payload_limit:
-                        raise StateFailed(
-                            errors.DATA_LIMIT_EXCEEDED,
-                            "The state/task 'ExecutionInput' returned a result with a size "
-                            "exceeding the maximum number of bytes service limit.",
-                        )
-                    output: Any = None
-                    limit = self._time_limit(execution.machine)
-                    program = execution.machine.program
-                    timed_out = False
+                output: Any = None
+                limit = self._time_limit(execution.machine)
+                program = execution.machine.program
+                timed_out = False
+                try:
                     if limit is None:
-                        # Most machines have no time limit: no deadline scope to enter and leave.
-                        output = await run_program(program, execution.input, run)
+                        # Most machines have no time limit: no deadline scope to enter.
+                        output, _ = await run_program(program, execution._input, run, input_size)
                     else:
                         with clock.timeout(limit) as deadline:
-                            output = await run_program(program, execution.input, run)
+                            output, _ = await run_program(
+                                program, execution._input, run, input_size
+                            )
                         timed_out = deadline.cancelled_caught
-                    if timed_out:
-                        history.add(
-                            "ExecutionTimedOut",
-                            clock.now(),
-                            {"error": errors.TIMEOUT, "cause": None},
-                        )
-                        execution._close(
-                            ExecutionStatus.TIMED_OUT, clock.now(), error=errors.TIMEOUT
-                        )
-                        return
-                    history.add("ExecutionSucceeded", clock.now(), {"output": output})
-                    execution._close(ExecutionStatus.SUCCEEDED, clock.now(), output=output)
-                except StateFailed as failure:
-                    history.add(
-                        "ExecutionFailed",
-                        clock.now(),
-                        {"error": failure.error, "cause": failure.cause},
-                    )
-                    execution._close(
-                        ExecutionStatus.FAILED,
-                        clock.now(),
-                        error=failure.error,
-                        cause=failure.cause,
-                    )
-                except anyio.get_cancelled_exc_class():
-                    # Stopped (the scope swallows this) or the engine is closing (it does not).
-                    error, cause = execution._stop_reason or (None, None)
-                    details = {"error": error, "cause": cause}
-                    history.add(
-                        "ExecutionAborted",
-                        clock.now(),
-                        {key: value for key, value in details.items() if value is not None},
-                    )
-                    execution._close(ExecutionStatus.ABORTED, clock.now(), error=error, cause=cause)
+                except StateFailed:
                     raise
-        finally:
-            self.callbacks.close_execution(execution.arn)
-            scope.ended()
-            busy.__exit__(None, None, None)
+                except Exception as exc:  # noqa: BLE001 - see internal_cause
+                    # Whatever escaped the states' own guard (a clock, a hook) fails this
+                    # execution alone, recorded as any failure is.
+                    _log.error(
+                        "internal error while running an execution",
+                        execution=execution.name,
+                        exc_info=exc,
+                    )
+                    raise StateFailed(errors.RUNTIME, internal_cause(exc)) from None
+                if timed_out:
+                    history.add(
+                        "ExecutionTimedOut",
+                        clock.now(),
+                        {"error": errors.TIMEOUT, "cause": None},
+                    )
+                    execution._close(ExecutionStatus.TIMED_OUT, clock.now(), error=errors.TIMEOUT)
+                    return
+                history.add("ExecutionSucceeded", clock.now(), {"output": output})
+                execution._close(ExecutionStatus.SUCCEEDED, clock.now(), output=output)
+            except StateFailed as failure:
+                history.add(
+                    "ExecutionFailed",
+                    clock.now(),
+                    {"error": failure.error, "cause": failure.cause},
+                )
+                execution._close(
+                    ExecutionStatus.FAILED,
+                    clock.now(),
+                    error=failure.error,
+                    cause=failure.cause,
+                )
+            except anyio.get_cancelled_exc_class():
+                # Stopped (the scope swallows this) or the engine is closing (it does not).
+                error, cause = execution._stop_reason or (None, None)
+                details = {"error": error, "cause": cause}
+                history.add(
+                    "ExecutionAborted",
+                    clock.now(),
+                    {key: value for key, value in details.items() if value is not None},
+                )
+                execution._close(ExecutionStatus.ABORTED, clock.now(), error=error, cause=cause)
+                raise
 
     def _time_limit(self, machine: StateMachine) -> float | None:
         limit = machine.timeout_seconds
@@ -409,7 +490,8 @@ class Engine:
         """Stop a running execution and wait until it has closed ABORTED (StopExecution).
 
         Its running tasks are cancelled (a sync task's ``ctx.cancelled`` becomes true and
-        it is waited for), the ``.sync`` children it waits for are stopped too, and its
+        its thread is left to finish on its own), the ``.sync`` children it waits for are
+        stopped too, and its
         history ends with ``ExecutionAborted`` carrying ``error`` and ``cause``. Stopping a
         closed execution changes nothing.
 
@@ -423,7 +505,9 @@ class Engine:
 
         Raises:
             ExecutionDoesNotExist: the execution is unknown to this engine.
+            InvalidArgument: ``error`` or ``cause`` is not a string, or is too long.
         """
+        check_failure_fields(error, cause)
         found = self._lookup(execution)
         if not found.done:
             found._stop(error, cause)
@@ -470,9 +554,11 @@ class Engine:
             InvalidToken: the token is malformed.
             TaskDoesNotExist: the engine never issued this token.
             TaskTimedOut: the token was completed already, or its state has moved on.
-            InvalidOutput: the output is not JSON.
+            InvalidOutput: the output is not JSON data (see ``start_execution``'s input).
+            InvalidArgument: the output is larger than the payload limit, as AWS's API
+                refuses it.
         """
-        self.callbacks.succeed(token, output)
+        self.callbacks.succeed(token, output, self.payload_limit)
         await anyio.lowlevel.checkpoint()
 
     async def send_task_failure(
@@ -487,7 +573,10 @@ class Engine:
 
         Raises:
             InvalidToken, TaskDoesNotExist, TaskTimedOut: as for :meth:`send_task_success`.
+            InvalidArgument: ``error`` (up to 256 characters) or ``cause`` (up to 32,768)
+                is not a string, or is too long.
         """
+        check_failure_fields(error, cause)
         self.callbacks.fail(token, error, cause)
         await anyio.lowlevel.checkpoint()
 
@@ -545,6 +634,10 @@ class Engine:
 
     def _lookup(self, execution: Execution | str) -> Execution:
         arn = execution.arn if isinstance(execution, Execution) else execution
+        if not isinstance(arn, str):
+            raise InvalidArgument(
+                f"an execution or its ARN is needed, not {type(execution).__name__}"
+            )
         found = self._executions.get(arn)
         if found is None:
             raise errors.ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
@@ -574,7 +667,7 @@ def _execution_context(execution: Execution, role_arn: str) -> dict[str, Any]:
     """``$$.Execution``: Express executions cannot be redriven, so they have no RedriveCount."""
     context: dict[str, Any] = {
         "Id": execution.arn,
-        "Input": execution.input,
+        "Input": execution._input,
         "StartTime": iso_timestamp(execution.start_date),
         "Name": execution.name,
         "RoleArn": role_arn,
@@ -620,7 +713,52 @@ class _Unrecorded(History):
         return self._count
 
 
-def _check_name(name: str) -> None:
+def _positive_int(value: object, name: str) -> int:
+    """An engine option that must be a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgument(f"{name} must be a positive integer, not {value!r}")
+    return value
+
+
+def _positive_number(value: object, name: str) -> float:
+    """An engine option that must be a positive, finite number of seconds."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise InvalidArgument(f"{name} must be a positive number, not {value!r}")
+    return float(value)
+
+
+def check_failure_fields(error: object, cause: object) -> None:
+    """``error`` and ``cause`` as AWS's APIs take them (SendTaskFailure, StopExecution).
+
+    Raises:
+        InvalidArgument: either is not a string (or None), or is longer than AWS allows.
+    """
+    for field, value, limit in (
+        ("error", error, MAX_ERROR_LENGTH),
+        ("cause", cause, MAX_CAUSE_LENGTH),
+    ):
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise InvalidArgument(
+                f"1 validation error detected: Value at '{field}' failed to satisfy "
+                f"constraint: Member must be a string (got {type(value).__name__})"
+            )
+        if len(value) > limit:
+            raise InvalidArgument(
+                f"1 validation error detected: Value at '{field}' failed to satisfy "
+                f"constraint: Member must have length less than or equal to {limit}"
+            )
+
+
+def _check_name(name: object) -> None:
+    if not isinstance(name, str):
+        raise InvalidName(f"Invalid Name: an execution name is a string, not {type(name).__name__}")
     if not 1 <= len(name) <= 80:
         raise InvalidName(f"Invalid Name: '{name}' (an execution name has 1 to 80 characters)")
     if _FORBIDDEN_NAME.search(name):

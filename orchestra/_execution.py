@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ._history import History
+from ._query import jsondata
 from .errors import ExecutionError
 
 if TYPE_CHECKING:
@@ -28,13 +29,14 @@ class ExecutionStatus(enum.StrEnum):
 class Execution:
     """One run of a state machine.
 
+    ``input``, ``output`` and ``result()`` give the caller a copy each time: changing it
+    changes nothing in the execution or its history.
+
     Attributes:
         name: the execution's name.
         arn: its ARN (``arn:aws:states:{region}:{account}:execution:{machine}:{name}``).
         machine: the StateMachine it runs.
-        input: its input.
         status: RUNNING until it closes, then SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
-        output: the final output once SUCCEEDED.
         error, cause: why it did not succeed.
         start_date, stop_date: when it started and closed (the engine's clock).
         parent: the execution that started this one (named by the
@@ -55,11 +57,11 @@ class Execution:
         self.name = name
         self.arn = arn
         self.machine = machine
-        self.input = input
+        self._input = input
         self.start_date = start_date
         self.stop_date: datetime | None = None
         self.status = ExecutionStatus.RUNNING
-        self.output: Any = None
+        self._output: Any = None
         self.error: str | None = None
         self.cause: str | None = None
         self.parent = parent
@@ -68,6 +70,16 @@ class Execution:
         # Its own scope inside the engine's task group, so it can be stopped on its own.
         self._scope = anyio.CancelScope()
         self._stop_reason: tuple[str | None, str | None] | None = None
+
+    @property
+    def input(self) -> Any:
+        """The execution's input (a copy)."""
+        return jsondata.copy(self._input)
+
+    @property
+    def output(self) -> Any:
+        """The final output once SUCCEEDED, else None (a copy)."""
+        return jsondata.copy(self._output)
 
     @property
     def root(self) -> Execution:
@@ -96,7 +108,7 @@ class Execution:
         await self.wait()
         if self.status is not ExecutionStatus.SUCCEEDED:
             raise ExecutionError(self.status.value, self.error, self.cause)
-        return self.output
+        return jsondata.copy(self._output)
 
     def _stop(self, error: str | None, cause: str | None) -> None:
         """Cancel the run; the first reason given is the one recorded."""
@@ -114,7 +126,7 @@ class Execution:
         cause: str | None = None,
     ) -> None:
         self.status = status
-        self.output = output
+        self._output = output
         self.error = error
         self.cause = cause
         self.stop_date = stop_date

@@ -7,10 +7,20 @@ Payloads are never mutated after they are recorded (the engine copies on write).
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Any, Final
 
-from ._query.failures import to_json
+from ._query.failures import StateFailed, to_json
+from .errors import RUNTIME
+
+DEFAULT_EVENT_LIMIT: Final = 25_000
+"""AWS's hard quota on a Standard execution's history."""
+
+# The events that close an execution: the one that reaches the limit may still be recorded.
+_CLOSING: Final = frozenset(
+    {"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"}
+)
 
 # The fields of an event's details that hold payloads (JSON text on AWS).
 _PAYLOAD_FIELDS: Final = ("input", "output", "parameters")
@@ -129,13 +139,35 @@ class HistoryEvent:
         return f"HistoryEvent(id={self.id}, type={self.type!r})"
 
 
+class HistoryLimitReached(StateFailed):
+    """The execution reached its maximum number of history events; it fails with this.
+
+    Raised by the event that would exceed the limit, as AWS fails the execution there:
+    ``States.Runtime``, which neither Retry nor Catch handles.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            RUNTIME, f"The execution reached the maximum number of history events ({limit})."
+        )
+
+
 class History:
-    """An append-only list of events with AWS's id numbering."""
+    """An append-only list of events with AWS's id numbering, up to a limit of events.
 
-    __slots__ = ("events",)
+    The event that would be number ``limit`` ends the execution instead, unless it is the one
+    that closes the execution (recorded as number ``limit``, as AWS records it). Past that
+    point events are no longer recorded, and recording one raises
+    :class:`HistoryLimitReached`, except while an exception is already on its way up (a
+    cancellation, a failure being unwound), which must not be replaced.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("events", "full", "limit")
+
+    def __init__(self, limit: int = DEFAULT_EVENT_LIMIT) -> None:
         self.events: list[HistoryEvent] = []
+        self.limit = limit
+        self.full = False
 
     @property
     def last_id(self) -> int:
@@ -149,8 +181,17 @@ class History:
         raw: dict[str, Any] | None = None,
         previous: int | None = None,
     ) -> int:
-        """Record an event; return its id."""
+        """Record an event; return its id.
+
+        Raises:
+            HistoryLimitReached: the history is full (see the class documentation).
+        """
         event_id = len(self.events) + 1
+        if event_id >= self.limit and not (event_id == self.limit and event_type in _CLOSING):
+            self.full = True
+            if sys.exc_info()[1] is None:
+                raise HistoryLimitReached(self.limit)
+            return event_id - 1
         self.events.append(
             HistoryEvent(
                 event_id, event_id - 1 if previous is None else previous, event_type, timestamp, raw

@@ -1,9 +1,13 @@
 """Calling a task function: async or in a worker thread, under a timeout and a heartbeat.
 
-Everything the call starts ends before ``invoke_task`` returns: a timed-out async task is
-cancelled; a sync task in a worker thread sees ``ctx.cancelled`` become true and is waited for,
-since a thread cannot be killed. A callback task (``.waitForTaskToken``) then waits for its
-token under the same timeout and heartbeat.
+This is where data crosses into user code: the task gets its own copy of its input, so
+nothing it does to it reaches the history, a retry, the state's output or a sibling; and
+whatever it raises or returns becomes a failure value, never an exception in the engine.
+
+A timed-out or cancelled async task is cancelled. A sync task in a worker thread cannot be
+killed: its ``ctx.cancelled`` becomes true and the state moves on at once, abandoning the
+thread (whatever it returns later is discarded). A callback task (``.waitForTaskToken``)
+then waits for its token under the same timeout and heartbeat.
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ import anyio.to_thread
 from . import errors
 from ._callbacks import Callback, Submission, record_submitted
 from ._observability import TaskScope
-from ._runtime import Run
+from ._query import jsondata
+from ._runtime import (
+    MAX_CAUSE_LENGTH,
+    MAX_ERROR_LENGTH,
+    Run,
+    describe_exception_value,
+    failure_text,
+    passes_through,
+)
 from ._tasks import TaskContext, TaskSpec
 from .errors import TaskFailed
 
@@ -116,7 +128,8 @@ async def _invoke(invocation: Invocation) -> CallOutcome:
 
 async def _call(invocation: Invocation, context: TaskContext, outcome: CallOutcome) -> None:
     spec = invocation.spec
-    payload = invocation.payload
+    # The task's own copy: it may change it at will, now or from a thread after a timeout.
+    payload = jsondata.copy(invocation.payload)
     try:
         if spec.is_async:
             if spec.takes_context:
@@ -126,11 +139,18 @@ async def _call(invocation: Invocation, context: TaskContext, outcome: CallOutco
         else:
             outcome.result = await _call_in_thread(spec, payload, context, invocation.run)
     except TaskFailed as exc:
-        outcome.failure = (exc.error, exc.cause)
+        outcome.failure = (
+            failure_text(exc.error, MAX_ERROR_LENGTH),
+            failure_text(exc.cause, MAX_CAUSE_LENGTH),
+        )
         outcome.exception = exc
     except Exception as exc:  # noqa: BLE001 - the task boundary: any task error is a failure value
-        outcome.failure = (type(exc).__name__, str(exc))
+        outcome.failure = _failure_of(exc)
         outcome.exception = exc
+    except BaseException as exc:
+        if passes_through(exc):
+            raise
+        outcome.failure = _failure_of(exc)
     else:
         submission = outcome.result
         if type(submission) is Submission:
@@ -153,33 +173,24 @@ async def _call_back(invocation: Invocation, context: TaskContext, outcome: Call
     outcome.result, outcome.failure = await callback.wait()
 
 
-async def _call_in_thread(spec: TaskSpec, payload: Any, context: TaskContext, run: Run) -> Any:
-    async def flag_cancellation() -> None:
-        try:
-            await anyio.sleep_forever()
-        finally:
-            context._cancelled = True
+def _failure_of(exc: BaseException) -> tuple[str | None, str | None]:
+    """An exception from task code as ``(error, cause)``: its class name and its message."""
+    return type(exc).__name__[:MAX_ERROR_LENGTH], describe_exception_value(exc)[:MAX_CAUSE_LENGTH]
 
+
+async def _call_in_thread(spec: TaskSpec, payload: Any, context: TaskContext, run: Run) -> Any:
     def call() -> Any:
         if spec.takes_context:
             return spec.fn(payload, context)
         return spec.fn(payload)
 
-    # The thread's exception is kept out of the task group, which would wrap it in a group.
-    raised: Exception | None = None
-    async with anyio.create_task_group() as group:
-        group.start_soon(flag_cancellation)
-        try:
-            # Not abandoned on cancellation: the thread is waited for so nothing outlives us.
-            result = await anyio.to_thread.run_sync(
-                call, limiter=run.thread_limiter, abandon_on_cancel=False
-            )
-        except Exception as exc:  # noqa: BLE001 - re-raised below, outside the group
-            raised = exc
-        finally:
-            group.cancel_scope.cancel()
-    # A thread that returned after a cancellation must not let the run carry on.
-    await anyio.lowlevel.checkpoint_if_cancelled()
-    if raised is not None:
-        raise raised
-    return result
+    try:
+        # A thread cannot be killed: on a timeout, a stop or a sibling's failure the state
+        # moves on at once, and the thread finishes (or not) on its own; ctx.cancelled tells
+        # it to stop. It keeps its place in the thread limiter until it returns.
+        return await anyio.to_thread.run_sync(
+            call, limiter=run.thread_limiter, abandon_on_cancel=True
+        )
+    except anyio.get_cancelled_exc_class():
+        context._cancelled = True
+        raise

@@ -18,15 +18,16 @@ from ._query.failures import QueryFailure, to_json
 from ._query.jsonata import (
     UNDEFINED,
     JsonataEvaluationError,
+    ResultTooLargeError,
     UnsupportedResultError,
     compile_expression,
     expression_body,
     is_expression,
 )
-from ._runtime import Visit
+from ._query.jsondata import byte_size, encode
+from ._runtime import StateFailed, Visit
 
 ABSENT: Final = object()
-JsonataValue = Callable[..., Any]
 
 
 def bindings(
@@ -45,18 +46,65 @@ def bindings(
     return scope
 
 
+class JsonataValue:
+    """A compiled JSONata template: call it as ``value(visit, result=..., error_output=...)``.
+
+    Each expression's result is held to the payload limit by the evaluator, so the template
+    knows a bound on what it builds without measuring it (see :meth:`bound`).
+    """
+
+    __slots__ = ("_build", "_constant_bytes", "_expressions", "_reads_context", "_value")
+
+    def __init__(self, value: Any, field: str) -> None:
+        self._value = value
+        self._build = _compile(value, field)
+        # Building $states.context formats timestamps; skip it for templates that never read it.
+        self._reads_context = self._build is not None and _reads_context(value)
+        self._expressions = _count_expressions(value)
+        self._constant_bytes = (
+            0 if is_expression(value) else byte_size(encode(_without_expressions(value)))
+        )
+
+    def __call__(self, visit: Visit, result: Any = ABSENT, error_output: Any = ABSENT) -> Any:
+        """The template's value for a visit of its state."""
+        if self._build is None:
+            return self._value
+        scope = bindings(visit, result, error_output, context=self._reads_context)
+        return self._build(scope, visit)
+
+    def selector(self) -> Callable[[Any, Visit], Any]:
+        """The template as a ``(data, visit) -> value`` step (it reads ``$states.input``)."""
+        return lambda data, visit: self(visit)
+
+    def bound(self, limit: int) -> int:
+        """An upper bound on the size of the value, in bytes, when each expression's result
+        is at most ``limit`` bytes."""
+        return self._constant_bytes + self._expressions * limit
+
+
 def compile_value(value: Any, field: str) -> JsonataValue:
     """Compile a JSONata template into ``evaluate(visit, result=..., error_output=...)``."""
-    build = _compile(value, field)
-    if build is None:
-        return lambda visit, result=ABSENT, error_output=ABSENT: value
-    # Building $states.context formats timestamps; skip it for templates that never read it.
-    reads_context = _reads_context(value)
+    return JsonataValue(value, field)
 
-    def evaluate(visit: Visit, result: Any = ABSENT, error_output: Any = ABSENT) -> Any:
-        return build(bindings(visit, result, error_output, context=reads_context), visit)
 
-    return evaluate
+def _count_expressions(value: Any) -> int:
+    if isinstance(value, str):
+        return int(is_expression(value))
+    if isinstance(value, dict):
+        return sum(_count_expressions(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(_count_expressions(item) for item in value)
+    return 0
+
+
+def _without_expressions(value: Any) -> Any:
+    if isinstance(value, str):
+        return 0 if is_expression(value) else value
+    if isinstance(value, dict):
+        return {key: _without_expressions(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_expressions(item) for item in value]
+    return value
 
 
 def _compile(value: Any, field: str) -> Callable[[dict[str, Any], Visit], Any] | None:
@@ -67,8 +115,21 @@ def _compile(value: Any, field: str) -> Callable[[dict[str, Any], Visit], Any] |
         expression = compile_expression(body)
 
         def run(scope: dict[str, Any], visit: Visit) -> Any:
+            settings = visit.run.settings
             try:
-                outcome = expression.evaluate(scope, rng=visit.run.rng, now=visit.entered_time)
+                outcome = expression.evaluate(
+                    scope,
+                    rng=visit.run.rng,
+                    now=visit.entered_time,
+                    result_limit=settings.payload_limit,
+                    timeout=settings.jsonata_timeout,
+                )
+            except ResultTooLargeError:
+                raise StateFailed(
+                    errors.DATA_LIMIT_EXCEEDED,
+                    f"The state/task '{visit.state_name}' returned a result with a size "
+                    "exceeding the maximum number of bytes service limit.",
+                ) from None
             except UnsupportedResultError:
                 raise visit.fail(
                     QueryFailure(
@@ -147,8 +208,7 @@ def jsonata_arguments(definition: Mapping[str, Any]) -> Callable[[Any, Visit], A
     """Arguments as the input of the state's work; absent, the work gets the state's input."""
     if "Arguments" not in definition:
         return None
-    evaluate = compile_value(definition["Arguments"], "Arguments")
-    return lambda data, visit: evaluate(visit)
+    return compile_value(definition["Arguments"], "Arguments").selector()
 
 
 def is_jsonata(definition: Mapping[str, Any]) -> bool:

@@ -38,7 +38,7 @@ from opentelemetry.trace import (
 )
 
 from ._execution import Execution, ExecutionStatus
-from ._runtime import StateFailed
+from ._runtime import StateFailed, passes_through
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
@@ -302,20 +302,30 @@ class Telemetry:
                 continue
             try:
                 subscription.callback(execution)
-            except Exception:  # noqa: BLE001 - a subscriber's error must not break the engine
-                _log.exception(
-                    "an execution subscriber failed", execution=execution.name, status=status
+            except BaseException as exc:
+                # A subscriber's error (even SystemExit) must not break the engine.
+                if passes_through(exc):
+                    raise
+                _log.error(
+                    "an execution subscriber failed",
+                    execution=execution.name,
+                    status=status,
+                    exc_info=exc,
                 )
 
 
 async def _notify_async(callback: Callable[[Execution], Awaitable[Any]], execution: Any) -> None:
     try:
         await callback(execution)
-    except Exception:  # noqa: BLE001 - a subscriber's error must not break the engine
-        _log.exception(
+    except BaseException as exc:
+        # A subscriber's error (even SystemExit) must not break the engine.
+        if passes_through(exc):
+            raise
+        _log.error(
             "an execution subscriber failed",
             execution=execution.name,
             status=execution.status.value,
+            exc_info=exc,
         )
 
 
@@ -359,7 +369,7 @@ class ExecutionScope:
                 ROOT_EXECUTION: root,
             }
             if self._telemetry.record_payloads:
-                attributes[INPUT] = payload_text(execution.input)
+                attributes[INPUT] = payload_text(execution._input)
             span = self._span = tracer.start_span(
                 EXECUTION_SPAN, context=self.context, attributes=attributes
             )
@@ -397,7 +407,7 @@ class ExecutionScope:
             if execution.status in (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT):
                 fail_span(span, execution.error, execution.cause)
             elif execution.status is ExecutionStatus.SUCCEEDED and telemetry.record_payloads:
-                span.set_attribute(OUTPUT, payload_text(execution.output))
+                span.set_attribute(OUTPUT, payload_text(execution._output))
         if execution.error is None and execution.cause is None:
             _log.info(
                 "execution ended",

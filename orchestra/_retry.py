@@ -62,6 +62,7 @@ class Catcher:
     result_path: Any
     assign: Any = None
     output: Any = None
+    result_bound: Any = None
 
 
 def compile_retriers(rules: Sequence[Mapping[str, Any]] | None) -> tuple[Retrier, ...]:

@@ -13,8 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+import anyio
+
 from ._history import History, iso_timestamp
+from ._query.failures import MAX_CAUSE_LENGTH as MAX_CAUSE_LENGTH
+from ._query.failures import MAX_ERROR_LENGTH as MAX_ERROR_LENGTH
 from ._query.failures import QueryFailure
+from ._query.failures import StateFailed as StateFailed
+from ._query.jsondata import JsonDataError, encode
 from .errors import QUERY_EVALUATION_ERROR
 
 if TYPE_CHECKING:
@@ -24,13 +30,45 @@ if TYPE_CHECKING:
     from ._tasks import TaskRegistry
 
 
-class StateFailed(Exception):
-    """A state failed with an ASL error and cause (the engine's failure value, in flight)."""
+def passes_through(exc: BaseException) -> bool:
+    """Whether an exception from user code must go on up rather than become its failure.
 
-    def __init__(self, error: str | None, cause: str | None) -> None:
-        self.error = error
-        self.cause = cause
-        super().__init__(error, cause)
+    Ctrl-C and a cancellation the engine (or its host) delivered do; anything else user code
+    raises (SystemExit, a BaseException subclass of its own, a CancelledError nobody sent)
+    is that code's failure.
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    if not isinstance(exc, anyio.get_cancelled_exc_class()):
+        return False
+    # A cancelled scope makes the effective deadline minus infinity; code that merely raised
+    # CancelledError itself has none.
+    return anyio.current_effective_deadline() == float("-inf")
+
+
+def failure_text(value: object, limit: int) -> str | None:
+    """An error name or cause from user code as text: any value, cut to ``limit`` characters.
+
+    Never raises: a value that is not a string is shown as JSON, or by its type when it
+    cannot be (an object whose ``__str__`` raises, say).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        try:
+            value = encode(value)
+        except JsonDataError:
+            value = describe_exception_value(value)
+    return value[:limit]
+
+
+def describe_exception_value(value: object) -> str:
+    """``str(value)``, or a placeholder naming its type when ``__str__`` itself fails."""
+    try:
+        text = str(value)
+    except Exception:  # noqa: BLE001 - user code: any failure of __str__ gets the placeholder
+        return f"<unprintable {type(value).__name__} object>"
+    return text if isinstance(text, str) else f"<unprintable {type(value).__name__} object>"
 
 
 class Settings(Protocol):
@@ -39,6 +77,7 @@ class Settings(Protocol):
     account: str
     region: str
     payload_limit: int
+    jsonata_timeout: float
     callbacks: CallbackRegistry
 
 
@@ -80,11 +119,13 @@ class Visit:
     __slots__ = (
         "_context",
         "assigned",
+        "depth",
         "entered_id",
         "entered_time",
         "input",
         "retry_count",
         "run",
+        "size",
         "state_name",
         "variables",
     )
@@ -96,6 +137,8 @@ class Visit:
         entered_id: int,
         entered_time: datetime,
         variables: Mapping[str, Any] | None = None,
+        size: int = 0,
+        depth: int = 0,
     ) -> None:
         self.run = run
         self.state_name = state_name
@@ -106,6 +149,10 @@ class Visit:
         self.assigned: dict[str, Any] | None = None
         self.input: Any = None
         self._context: dict[str, Any] | None = None
+        # Upper bounds on the size and depth of the data in hand: the input's on entry; a
+        # state whose output is not a part of its input sets its output's (_query.growth).
+        self.size = size
+        self.depth = depth
 
     def set_retry_count(self, count: int) -> None:
         """Enter a new attempt of a Task: ``$$.State.RetryCount`` changes."""

@@ -70,6 +70,21 @@ class ExecutionAlreadyExists(EngineError):
     """An execution with this name already exists and cannot be reused."""
 
 
+class ExecutionLimitExceeded(EngineError):
+    """The engine already runs as many executions as it may (``max_open_executions``)."""
+
+
+class InvalidExecutionInput(EngineError):
+    """An execution's input is not JSON data the engine can hold."""
+
+
+class InvalidArgument(EngineError, ValueError):
+    """An argument of an engine call breaks AWS's constraints (a length, a type, a range).
+
+    Its message is AWS's ``ValidationException`` wording where AWS has one.
+    """
+
+
 class ExecutionDoesNotExist(EngineError):
     """No execution with this ARN or name is known to the engine."""
 

@@ -122,6 +122,15 @@ def child(pointer: str, *tokens: str | int) -> str:
     return pointer
 
 
+def only_one(names: tuple[str, ...]) -> str:
+    """AWS's words for fields that exclude each other, all of them listed in AWS's order.
+
+    Recorded on AWS for ``ReaderConfig`` (floci-io/floci#3733): "There should only be one of
+    the following fields: [MaxItems, MaxItemsPath]"; Choice rules use the same words.
+    """
+    return f"There should only be one of the following fields: [{', '.join(names)}]"
+
+
 def is_integer(value: Any) -> bool:
     """Whether ``value`` is a JSON integer (``5`` or ``5.0``, never ``True``)."""
     if isinstance(value, bool):
@@ -260,13 +269,10 @@ class Report:
             return None
         return float(value)
 
-    def exclusive(self, obj: Mapping[str, Any], names: tuple[str, str], pointer: str) -> None:
-        """Report ``obj`` holding both of ``names``, at the first of them."""
-        if names[0] in obj and names[1] in obj:
-            self.error(
-                child(pointer, names[0]),
-                f"These fields cannot be used together: [{names[0]}, {names[1]}]",
-            )
+    def exclusive(self, obj: Mapping[str, Any], names: tuple[str, ...], pointer: str) -> None:
+        """Report ``obj`` (at ``pointer``) holding more than one of ``names``."""
+        if sum(name in obj for name in names) > 1:
+            self.error(pointer, only_one(names))
 
     def path(self, value: Any, name: str, pointer: str, *, nullable: bool = False) -> None:
         """Check a Path (``InputPath``, ``OutputPath``, ...)."""
@@ -326,7 +332,11 @@ class Report:
         return True
 
     def template(self, value: Any, pointer: str) -> None:
-        """Check a JSONPath payload template: every ``.$`` value is a path or intrinsic."""
+        """Check a JSONPath payload template: every ``.$`` value is a path or intrinsic.
+
+        A field whose name ends in ``.$`` is renamed without the suffix, so it may not sit
+        beside a plain field of that name (``"a"`` and ``"a.$"``), at any depth.
+        """
         if isinstance(value, dict):
             for key, item in value.items():
                 if isinstance(key, str) and key.endswith(".$"):
@@ -336,8 +346,21 @@ class Report:
                             f"The value for the field '{key}' must be a valid JSONPath "
                             "or a valid intrinsic function call",
                         )
+                    self.renamed_twice(value, key, pointer)
                 else:
                     self.template(item, child(pointer, key))
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 self.template(item, child(pointer, index))
+
+    def renamed_twice(self, obj: Mapping[Any, Any], key: str, pointer: str) -> None:
+        """Report the ``.$`` field ``key`` of ``obj`` when a plain field has its new name."""
+        # AWS's words, recorded when a tool added "Payload.$" beside an existing "Payload":
+        # "Cannot have both the field 'Payload.$' and the field 'Payload' at the same time at
+        # /States/Lambda Invoke/Parameters" (DataDog/datadog-ci#1450).
+        plain = key[:-2]
+        if plain in obj and not plain.endswith(".$"):
+            self.error(
+                pointer,
+                f"Cannot have both the field '{key}' and the field '{plain}' at the same time",
+            )

@@ -28,8 +28,48 @@ Kind = Literal["root", "branch", "processor"]
 
 _WAIT_FIELDS: Final = ("Seconds", "SecondsPath", "Timestamp", "TimestampPath")
 _ACTIVITY: Final = re.compile(r"arn:[^:]+:states:[^:]*:[^:]*:activity:.+")
-_SERVICE: Final = re.compile(r"arn:[^:]+:states:::([A-Za-z0-9-]+):([A-Za-z0-9]+)(?:\..*)?")
 _SYNC: Final = re.compile(r".*\.sync(?::[0-9]+)?")
+# The shape every ARN has: arn:partition:service:region:account:resource.
+_ARN: Final = re.compile(r"arn:([^:\s]+):([^:\s]+):([^:\s]*):([^:\s]*):(\S+)")
+# A Lambda function, optionally qualified by $LATEST, a version or an alias (Lambda's grammar).
+_FUNCTION: Final = re.compile(r"function:[A-Za-z0-9_-]+(?::(?:\$LATEST|[A-Za-z0-9_-]+))?")
+# An integration after "arn:<partition>:states:::": service:action or aws-sdk:service:action,
+# then the integration pattern.
+_INTEGRATION: Final = re.compile(
+    r"(aws-sdk:)?([A-Za-z0-9-]+):([A-Za-z0-9]+)(\.sync|\.sync:2|\.waitForTaskToken)?"
+)
+# Services whose integrations offer no "Run a Job" (.sync) or no callback (.waitForTaskToken)
+# pattern, from the table of optimised integrations in AWS's documentation.
+_NO_SYNC: Final = frozenset(
+    ("lambda", "sns", "sqs", "dynamodb", "events", "apigateway", "aws-sdk", "bedrock-agentcore")
+)
+_NO_CALLBACK: Final = frozenset(
+    (
+        "athena",
+        "batch",
+        "codebuild",
+        "elasticmapreduce",
+        "emr-containers",
+        "emr-serverless",
+        "glue",
+        "databrew",
+        "mediaconvert",
+        "sagemaker",
+        "dynamodb",
+        "bedrock-agentcore",
+    )
+)
+_NOT_AN_ARN: Final = "Value is not a valid resource ARN"
+# AWS's documented limits: 256 KiB per batch, 100,000,000 items read.
+_BATCH_BYTES: Final = 262144
+_READER_MAX_ITEMS: Final = 100_000_000
+_READER_TEXT_FIELDS: Final = (
+    "InputType",
+    "CSVHeaderLocation",
+    "CSVDelimiter",
+    "ManifestType",
+    "Transformation",
+)
 
 
 class Walk(Protocol):
@@ -99,21 +139,64 @@ def _resource(walk: Walk, resource: str, pointer: str) -> None:
                 pointer,
                 "Express state machine does not support '.waitForTaskToken' service integration ",
             )
-    service = _SERVICE.fullmatch(resource)
-    if service is None or service.group(1) not in INTEGRATIONS:
-        return
-    if service.group(2) not in INTEGRATIONS[service.group(1)]:
-        report.error(
-            pointer,
-            f"The resource provided {resource} is not recognized. The value is not a "
-            "valid resource ARN, or the resource is not available in this region.",
-        )
+    problem = _resource_problem(resource)
+    if problem is not None:
+        report.error(pointer, problem)
+
+
+def _resource_problem(resource: str) -> str | None:
+    """What AWS says of a Task ``Resource``, or None when it takes it.
+
+    A Resource that still holds a ``${Name}`` placeholder, or starts like an ARN without being
+    one, is "not a valid resource ARN": AWS's words for a Resource left as
+    "${ResolveConfigLambdaArn}" after a substitution key was misspelt. A Lambda ARN that names
+    no well-formed function (a qualifier that is empty or has characters outside Lambda's
+    alias grammar), or an optimised integration whose action or pattern does not exist, is
+    "not recognized", as recorded for "arn:aws:states:::dynamodb:query". Other services' ARNs,
+    activities and aws-sdk actions are not checked further: their lists are open.
+
+    A plain name that is no ARN at all (``"check-stock"``) is refused by AWS with the same
+    "not a valid resource ARN", but the engine serves such a Resource with the task bound to
+    that string, so it is accepted here.
+    """
+    if not resource or "${" in resource:
+        return _NOT_AN_ARN
+    if not resource.startswith("arn:"):
+        return None
+    arn = _ARN.fullmatch(resource)
+    if arn is None:
+        return _NOT_AN_ARN
+    unrecognized = (
+        f"The resource provided {resource} is not recognized. The value is not a "
+        "valid resource ARN, or the resource is not available in this region."
+    )
+    _, service, region, account, rest = arn.groups()
+    if service == "lambda":
+        return None if _FUNCTION.fullmatch(rest) else unrecognized
+    if service != "states" or region or account:
+        return None
+    integration = _INTEGRATION.fullmatch(rest)
+    if integration is None:
+        return unrecognized
+    sdk, name, action, pattern = integration.groups()
+    kind = "aws-sdk" if sdk else name
+    if pattern == ".sync:2" and kind != "states":
+        return unrecognized
+    if (pattern or "").startswith(".sync") and kind in _NO_SYNC:
+        return unrecognized
+    if pattern == ".waitForTaskToken" and kind in _NO_CALLBACK:
+        return unrecognized
+    if kind in INTEGRATIONS and action not in INTEGRATIONS[kind]:
+        return unrecognized
+    return None
 
 
 def _credentials(walk: Walk, value: Any, pointer: str, language: str) -> None:
     report = walk.report
     if not report.typed(value, dict, pointer):
         return
+    if "RoleArn.$" in value and language == JSONPATH:
+        report.renamed_twice(value, "RoleArn.$", pointer)
     if "RoleArn" in value:
         report.typed(value["RoleArn"], str, child(pointer, "RoleArn"))
     elif "RoleArn.$" in value and language == JSONPATH:
@@ -132,11 +215,13 @@ def check_wait(
 ) -> None:
     report = walk.report
     present = [name for name in _WAIT_FIELDS if name in state]
-    if len(present) != 1:
+    if not present:
         report.error(
             pointer,
             "Exactly one of these fields is required: [Seconds, SecondsPath, Timestamp, TimestampPath]",
         )
+    # AWS lists the four in its own order (as reported by a linter checked against AWS).
+    report.exclusive(state, ("SecondsPath", "Seconds", "TimestampPath", "Timestamp"), pointer)
     expression = language == JSONATA
     report.number(state, "Seconds", pointer, minimum=0, maximum=MAX_SECONDS, expression=expression)
     if "Timestamp" in state:
@@ -240,10 +325,11 @@ def check_map(
         report.template(state["ItemSelector"], child(pointer, "ItemSelector"))
     if "ItemsPath" in state and language == JSONPATH:
         report.reference_path(state["ItemsPath"], "ItemsPath", child(pointer, "ItemsPath"))
+    # A float bound reads "0.0" and "100.0", as AWS words the percentage's range.
     limits = (
         ("MaxConcurrency", 0, None, True),
         ("ToleratedFailureCount", 0, None, True),
-        ("ToleratedFailurePercentage", 0, 100, False),
+        ("ToleratedFailurePercentage", 0.0, 100.0, False),
     )
     for name, minimum, maximum, integer in limits:
         report.number(
@@ -256,10 +342,8 @@ def check_map(
             expression=expression,
         )
         report.exclusive(state, (name, f"{name}Path"), pointer)
-        if f"{name}Path" in state and language == JSONPATH:
-            report.reference_path(
-                state[f"{name}Path"], f"{name}Path", child(pointer, f"{name}Path")
-            )
+        if language == JSONPATH:
+            _count_path(walk, state, name, pointer, language)
     if "Label" in state and report.typed(state["Label"], str, child(pointer, "Label")):
         problem = label_problem(state["Label"])
         if problem is not None:
@@ -291,20 +375,25 @@ def _map_part(walk: Walk, name: str, part: Any, pointer: str, language: str) -> 
         report.unsupported(
             part, frozenset((*batcher, *(f"{n}Path" for n in batcher), "BatchInput")), pointer
         )
-        for field in batcher:
-            report.number(part, field, pointer, minimum=1, expression=language == JSONATA)
+        for field, maximum in zip(batcher, (None, _BATCH_BYTES), strict=True):
+            report.number(
+                part, field, pointer, minimum=1, maximum=maximum, expression=language == JSONATA
+            )
             report.exclusive(part, (field, f"{field}Path"), pointer)
-            if f"{field}Path" in part and language == JSONPATH:
-                report.reference_path(
-                    part[f"{field}Path"], f"{field}Path", child(pointer, f"{field}Path")
-                )
+            _count_path(walk, part, field, pointer, language)
         if "BatchInput" in part and language == JSONPATH:
             report.template(part["BatchInput"], child(pointer, "BatchInput"))
         return
     extra = "ReaderConfig" if name == "ItemReader" else "WriterConfig"
     report.unsupported(part, frozenset(("Resource", "Parameters", "Arguments", extra)), pointer)
-    if name == "ItemReader" and report.required(part, ("Resource",), pointer):
-        report.typed(part["Resource"], str, child(pointer, "Resource"))
+    if name == "ItemReader":
+        report.required(part, ("Resource",), pointer)
+    if "Resource" in part and report.typed(part["Resource"], str, child(pointer, "Resource")):
+        problem = _resource_problem(part["Resource"])
+        if problem is not None:
+            report.error(child(pointer, "Resource"), problem)
+    if name == "ItemReader" and "ReaderConfig" in part:
+        _reader_config(walk, part["ReaderConfig"], child(pointer, "ReaderConfig"), language)
     foreign, other = ("Arguments", JSONATA) if language == JSONPATH else ("Parameters", JSONPATH)
     if foreign in part:
         report.error(
@@ -314,6 +403,54 @@ def _map_part(walk: Walk, name: str, part: Any, pointer: str, language: str) -> 
         )
     if "Parameters" in part and language == JSONPATH:
         report.template(part["Parameters"], child(pointer, "Parameters"))
+
+
+def _reader_config(walk: Walk, config: Any, pointer: str, language: str) -> None:
+    """Types and ranges of an ItemReader's ``ReaderConfig`` (other fields are left open)."""
+    report = walk.report
+    if not report.typed(config, dict, pointer):
+        return
+    for name in _READER_TEXT_FIELDS:
+        if name in config and not (language == JSONATA and is_expression(config[name])):
+            report.typed(config[name], str, child(pointer, name))
+    if "CSVHeaders" in config:
+        headers, at = config["CSVHeaders"], child(pointer, "CSVHeaders")
+        if report.typed(headers, list, at):
+            for index, header in enumerate(headers):
+                report.typed(header, str, child(at, index))
+    report.number(
+        config,
+        "MaxItems",
+        pointer,
+        minimum=0,
+        maximum=_READER_MAX_ITEMS,
+        expression=language == JSONATA,
+    )
+    report.exclusive(config, ("MaxItems", "MaxItemsPath"), pointer)
+    _count_path(walk, config, "MaxItems", pointer, language)
+
+
+def _count_path(walk: Walk, obj: Mapping[str, Any], name: str, pointer: str, language: str) -> None:
+    """Check the ``...Path`` twin of a Map's number field ``name``, nested or not.
+
+    It is a JSONPath-only Reference Path into the state's input (or a variable): AWS refuses
+    the Context Object there with "Value is not a Reference Path", and refuses the field in
+    a JSONata state (floci-io/floci#3733, checked on AWS).
+    """
+    path = f"{name}Path"
+    if path not in obj:
+        return
+    at, value = child(pointer, path), obj[path]
+    if language == JSONATA:
+        walk.report.error(
+            at,
+            f"The QueryLanguage is set to 'JSONata', but field '{path}' is only supported "
+            "for the 'JSONPath' QueryLanguage",
+        )
+    elif isinstance(value, str) and value.startswith("$$"):
+        walk.report.error(at, "Value is not a Reference Path")
+    else:
+        walk.report.reference_path(value, path, at)
 
 
 Check = Callable[[Walk, Mapping[str, Any], str, str, Edges], None]

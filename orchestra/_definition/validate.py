@@ -26,6 +26,7 @@ from .fields import (
     STATE_TYPES,
     Report,
     child,
+    only_one,
 )
 from .states import CHECKS, Edges, Kind
 
@@ -231,7 +232,7 @@ class _Walk:
         if "Next" in state and report.typed(state["Next"], str, child(pointer, "Next")):
             edges.append((state["Next"], child(pointer, "Next")))
         if end is True and "Next" in state:
-            report.error(pointer, "These fields cannot be used together: [Next, End]")
+            report.error(pointer, only_one(("Next", "End")))
         elif end is not True and "Next" not in state:
             report.error(pointer, "Either 'Next' or 'End': true is required")
         return end is True

@@ -6,8 +6,19 @@ the way Jackson does (``1.0E20``), and ``States.ArrayContains`` compares the pri
 The helpers here reproduce those renderings.
 
 Every argument is checked when the function runs, never at definition time: AWS accepts
-``States.ArrayRange('a', 5, 1)`` in a definition and fails the execution. A check that fails
-raises :class:`EvaluationFailure` with AWS's generic ``Invalid arguments in States.X`` text.
+``States.ArrayRange('a', 5, 1)``, ``States.MathAdd(1, '-1')`` or ``States.Hash('x', 123)`` in a
+definition and fails the execution. A check that fails raises :class:`EvaluationFailure` with
+AWS's generic ``Invalid arguments in States.X`` text.
+
+Evidence: the conformance corpus records only successful calls, so the refusals and the
+handling of fractions follow an independent suite that passes each definition through AWS's
+ValidateStateMachineDefinition, runs it on AWS and notes where AWS departs from its own
+documentation. There, literal arguments of the wrong type (strings, booleans, null for
+MathAdd, ArrayRange, ArrayPartition, Hash) pass validation and fail at run time; the documented
+"rounds to the nearest integer" holds for MathAdd only (also recorded in the corpus), while
+ArrayRange (``(1.6, 1.4, 1)`` gives ``[1]``), ArrayPartition (a size of 2.6 makes chunks of 2,
+0.6 fails) and MathRandom (``(1.4, 1.6)`` fails) drop the fraction; and States.Hash hashes a
+number or an object rather than refusing it.
 """
 
 from __future__ import annotations
@@ -23,6 +34,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
+
+from .jsondata import JsonDataError, decode
 
 Implementation = Callable[[Sequence[Any], random.Random], Any]
 
@@ -133,7 +146,11 @@ def _is_number(value: Any) -> bool:
 
 
 def _truncated(value: Any, name: str) -> int:
-    """A number as AWS's integer arguments take it: the fraction is dropped, toward zero."""
+    """A number as AWS's integer arguments take it: the fraction is dropped, toward zero.
+
+    Observed on AWS despite documentation that says "rounded": ``States.ArrayRange(5.4, -0.6,
+    -2.4)`` gives ``[5, 3, 1]``, so -0.6 becomes 0, not -1.
+    """
     if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
         raise invalid(name)
     return int(value)
@@ -249,18 +266,15 @@ def _format(args: Sequence[Any], rng: random.Random) -> Any:
 # --- JSON --------------------------------------------------------------------------------------
 
 
-def _reject_constant(token: str) -> Any:
-    raise ValueError(token)
-
-
 def _string_to_json(args: Sequence[Any], rng: random.Random) -> Any:
     text = _string(args[0], "States.StringToJson")
     if not text.strip():
         # Jackson reads blank text as "no content", which AWS turns into null.
         return None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except ValueError:
+        # Strict: no NaN or Infinity, numbers a double holds, nesting within the engine's bound.
+        return decode(text)
+    except JsonDataError:
         raise invalid("States.StringToJson") from None
 
 

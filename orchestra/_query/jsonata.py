@@ -26,9 +26,17 @@ from . import jsonata_functions
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND: Final = timedelta(milliseconds=1)
-# Bounds a runaway expression (``($f := function(){$f()}; $f())`` loops forever) by work done
-# rather than by time, so an execution replays identically; about half a second of evaluation.
-_STEP_BUDGET: Final = 10_000_000
+# Bounds a runaway expression (``($f := function(){$f()}; $f())`` loops forever) by work done,
+# so an execution replays identically; the time limit below is the backstop for work that a
+# step does not count (a backtracking regular expression in ``$match``).
+_STEP_BUDGET: Final = 1_000_000
+DEFAULT_TIMEOUT: Final = 0.25
+"""Seconds one evaluation may take: it runs on the event loop, so it must stay short."""
+# AWS's own evaluator refuses ``[1..873783]`` and a string of 2**23 characters, and accepts
+# ``[1..873782]`` and 2**22 characters (measured against AWS): the same bounds here.
+_MAX_ARRAY_ITEMS: Final = 873_782
+_MAX_STRING_BYTES: Final = 2**22
+_RESULT_TOO_LARGE: Final = "The result would exceed the size limit"
 _SHARED_RNG: Final = random.Random()
 
 _RESULT: Final = "$__orchestra_result"
@@ -100,6 +108,10 @@ class UnsupportedResultError(JsonataEvaluationError):
         super().__init__(None, "The expression returned a function, which has no JSON value")
 
 
+class ResultTooLargeError(JsonataEvaluationError):
+    """The result would be larger than the payload limit the evaluation was given."""
+
+
 class _UndefinedResult(Exception):
     pass
 
@@ -144,8 +156,10 @@ class Expression:
         *,
         rng: random.Random | None = None,
         now: datetime | None = None,
+        result_limit: int | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> Any:
-        """Evaluate against variable bindings.
+        """Evaluate against variable bindings, within bounds of time, work, size and depth.
 
         Args:
             bindings: Variables by name without the ``$``, such as ``{"states": {...}}``.
@@ -154,14 +168,17 @@ class Expression:
                 so that a replay gives the same values. Without it they are not reproducible.
             now: The instant ``$now()`` and ``$millis()`` report; a naive datetime is taken as
                 UTC. Without it, the current time.
+            result_limit: The largest result, in bytes of JSON (None: no bound).
+            timeout: Seconds the evaluation may take.
 
         Returns:
             The result as JSON values, or :data:`UNDEFINED` when there is none.
 
         Raises:
             UnsupportedResultError: The result is a function.
+            ResultTooLargeError: The result would be larger than ``result_limit``.
             JsonataEvaluationError: The evaluation failed, or exceeded its budget of work
-                (``U1006``).
+                (``U1006``), time (``D1012``), recursion, string or array length.
         """
         token = jsonata_functions.current_rng.set(rng if rng is not None else _SHARED_RNG)
         try:
@@ -169,6 +186,10 @@ class Expression:
                 None,
                 bindings if type(bindings) is dict else dict(bindings),
                 max_steps=_STEP_BUDGET,
+                timeout=timeout,
+                max_string_length=_MAX_STRING_BYTES,
+                max_array_length=_MAX_ARRAY_ITEMS,
+                max_result_size=result_limit,
                 now=None if now is None else _milliseconds(now),
             )
         except _UndefinedResult:
@@ -176,9 +197,14 @@ class Expression:
         except _FunctionResult:
             raise UnsupportedResultError from None
         except jlens.JlensError as error:
+            if str(error).startswith(_RESULT_TOO_LARGE):
+                raise ResultTooLargeError(error.code, str(error)) from None
             raise JsonataEvaluationError(error.code, str(error)) from None
         except jsonata_functions.FunctionError as error:
             raise JsonataEvaluationError(None, error.message) from None
+        except (TypeError, ValueError, OverflowError, RecursionError) as error:
+            # A binding or a host function's value that has no JSONata form.
+            raise JsonataEvaluationError(None, f"{type(error).__name__}: {error}") from None
         finally:
             jsonata_functions.current_rng.reset(token)
 
@@ -273,6 +299,7 @@ __all__ = [
     "Expression",
     "JsonataEvaluationError",
     "JsonataSyntaxError",
+    "ResultTooLargeError",
     "UnsupportedResultError",
     "compile_expression",
     "expression_body",

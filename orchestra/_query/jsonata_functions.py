@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import random
 import uuid
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, Final
+
+from .jsondata import JsonDataError, decode
 
 # Not documented for $range; AWS documents this bound for States.ArrayRange, its JSONPath twin.
 _RANGE_LIMIT: Final = 1_000
@@ -109,24 +110,13 @@ def uuid_() -> str:
     return str(uuid.UUID(int=current_rng.get().getrandbits(128), version=4))
 
 
-def _reject_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not a JSON value")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is out of range")
-    return value
-
-
 def parse_host(text: str | None) -> list[Any] | None:
     """The host part of ``$parse(text)``: the JSON value of ``text``, inside a one-item array."""
     if text is None:
         return None
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
-    except ValueError as error:
+        value = decode(text)
+    except JsonDataError as error:
         raise FunctionError(f"The argument of $parse is not valid JSON: {error}") from None
     return [value]
 

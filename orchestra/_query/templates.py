@@ -13,7 +13,10 @@ from typing import Any
 
 from .. import errors
 from .failures import QueryFailure, to_json
+from .growth import OPAQUE, SMALL_INTRINSICS, Growth, path_growth
+from .growth import constant as constant_growth
 from .intrinsics import IntrinsicError, compile_intrinsic, is_intrinsic
+from .jsondata import byte_size, encode
 from .paths import Path, PathNotFound, PathSyntaxError, compile_path
 
 Evaluator = Callable[[Any, Any, Mapping[str, Any] | None, random.Random], Any]
@@ -125,3 +128,53 @@ def _path_reader(key: str, path: Path) -> Evaluator:
             ) from None
 
     return read
+
+
+def template_growth(template: Any, *, item_is_input: bool = False) -> Growth:
+    """An upper bound on what ``template`` builds, relative to its input (see :mod:`.growth`).
+
+    Args:
+        template: a payload template that compiles.
+        item_is_input: ``$$.Map.Item.Value`` is part of the input (a Map's ItemSelector).
+    """
+    if isinstance(template, dict):
+        if not _is_dynamic(template):
+            return constant_growth(template)
+        parts: list[Growth] = []
+        overhead = 1 + len(template)
+        for key, value in template.items():
+            if key.endswith(".$"):
+                parts.append(_dynamic_growth(value, item_is_input=item_is_input))
+                key = key[:-2]
+            else:
+                parts.append(template_growth(value, item_is_input=item_is_input))
+            overhead += byte_size(encode(key)) + 1
+        return _side_by_side(parts).wrapped(overhead)
+    if isinstance(template, list):
+        if not _is_dynamic(template):
+            return constant_growth(template)
+        parts = [template_growth(item, item_is_input=item_is_input) for item in template]
+        return _side_by_side(parts).wrapped(1 + len(template))
+    return constant_growth(template)
+
+
+def _is_dynamic(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(key.endswith(".$") or _is_dynamic(value) for key, value in node.items())
+    if isinstance(node, list):
+        return any(_is_dynamic(item) for item in node)
+    return False
+
+
+def _side_by_side(parts: list[Growth]) -> Growth:
+    total = Growth(scale=0)
+    for part in parts:
+        total = total.beside(part)
+    return total
+
+
+def _dynamic_growth(value: str, *, item_is_input: bool) -> Growth:
+    if is_intrinsic(value):
+        small = SMALL_INTRINSICS.get(compile_intrinsic(value).name)
+        return OPAQUE if small is None else Growth(scale=0, extra=small, floor=1)
+    return path_growth(compile_path(value), item_is_input=item_is_input)

@@ -7,14 +7,19 @@ from typing import Any
 
 from .. import errors
 from .._dataflow import (
+    BoundMerger,
     Merger,
     Selector,
     compile_payload,
+    compile_result_bound,
     compile_result_path,
     compile_selector,
     error_output,
+    payload_growth,
 )
 from .._jsonata_flow import ABSENT, JsonataValue, compile_value, is_jsonata
+from .._query.growth import Growth
+from .._query.jsondata import Size, depth_of, measure
 from .._retry import Catcher, ErrorMatcher, RetryState, compile_retriers, find_catcher
 from .._runtime import StateFailed, Visit
 
@@ -24,7 +29,9 @@ Outcome = tuple[Any, str | None]
 class State:
     """A compiled state. ``run`` returns ``(output, next state name or None at the end)``.
 
-    Raises ``StateFailed`` when the state fails and nothing catches the failure.
+    Raises ``StateFailed`` when the state fails and nothing catches the failure. A state whose
+    output is not a part of its input bounds the output's size and depth: statically with
+    ``grow``, or by setting ``visit.size`` and ``visit.depth`` as it runs.
     """
 
     __slots__ = (
@@ -33,6 +40,7 @@ class State:
         "end",
         "entered_event",
         "exited_event",
+        "grow",
         "input_path",
         "jsonata",
         "jsonata_assign",
@@ -50,6 +58,10 @@ class State:
         self.next: str | None = definition.get("Next")
         self.end: bool = bool(definition.get("End", False))
         self.entered_event = f"{self.type}StateEntered"
+        # How the output's size relates to the input's, when the definition alone tells it
+        # (see Growth.compiled); None when the state sets ``visit.size`` itself, or when its
+        # output is a part of its input.
+        self.grow: Callable[[int, int, int], tuple[int, int]] | None = None
         self.exited_event: str | None = f"{self.type}StateExited"
         self.input_path: Selector | None = compile_selector(definition, "InputPath")
         self.output_path: Selector | None = compile_selector(definition, "OutputPath")
@@ -74,13 +86,24 @@ class State:
         if self.assign is not None:
             visit.assigned = self.assign(value, visit)
 
-    def finish(self, visit: Visit, result: Any = ABSENT) -> Any:
-        """A JSONata state's Assign and Output, both from the same bindings; its output."""
+    def finish(self, visit: Visit, result: Any = ABSENT, result_size: Size | None = None) -> Any:
+        """A JSONata state's Assign and Output, both from the same bindings; its output.
+
+        Raises ``visit.size``/``visit.depth`` to bound the output: an Output's by what its
+        expressions may yield, a result's by its own bound (``result_size``).
+        """
         if self.jsonata_assign is not None:
             visit.assigned = self.jsonata_assign(visit, result)
         if self.jsonata_output is not None:
-            return self.jsonata_output(visit, result)
-        return visit.input if result is ABSENT else result
+            output = self.jsonata_output(visit, result)
+            visit.size = self.jsonata_output.bound(visit.run.settings.payload_limit)
+            visit.depth = depth_of(output)
+            return output
+        if result is ABSENT:
+            return visit.input
+        if result_size is not None:
+            visit.size, visit.depth = result_size
+        return result
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -89,7 +112,14 @@ class State:
 class Recovering(State):
     """A state with Retry and Catch (Task, Parallel, Map)."""
 
-    __slots__ = ("catchers", "result_path", "result_selector", "retriers")
+    __slots__ = (
+        "catchers",
+        "result_bound",
+        "result_path",
+        "result_selector",
+        "result_selector_growth",
+        "retriers",
+    )
 
     # The event recorded when the state fails for good (after its last retry).
     failed_event: str | None = None
@@ -98,7 +128,9 @@ class Recovering(State):
         super().__init__(name, definition)
         self.retriers = compile_retriers(definition.get("Retry"))
         self.result_selector: Selector | None = compile_payload(definition, "ResultSelector")
+        self.result_selector_growth: Growth | None = payload_growth(definition, "ResultSelector")
         self.result_path: Merger | None = compile_result_path(definition)
+        self.result_bound: BoundMerger = compile_result_bound(definition)
         self.catchers = tuple(self._catcher(rule) for rule in definition.get("Catch") or ())
 
     def _catcher(self, rule: Mapping[str, Any]) -> Catcher:
@@ -116,19 +148,29 @@ class Recovering(State):
             next=rule["Next"],
             result_path=compile_result_path(rule),
             assign=compile_payload(rule, "Assign"),
+            result_bound=compile_result_bound(rule),
         )
 
-    def shape(self, data: Any, result: Any, visit: Visit) -> Outcome:
+    def shape(self, data: Any, result: Any, visit: Visit, result_size: Size) -> Outcome:
         """The result's way to the output: Assign beside ResultSelector, then ResultPath and
-        OutputPath (or, in JSONata, Assign and Output from the same bindings)."""
+        OutputPath (or, in JSONata, Assign and Output from the same bindings).
+
+        ``result_size`` bounds the result; the output's bound goes to ``visit``.
+        """
         if self.jsonata:
-            return self.finish(visit, result), self.next
+            return self.finish(visit, result, result_size), self.next
         self.assign_from(result, visit)
+        size, depth = result_size
         if self.result_selector is not None:
             result = self.result_selector(result, visit)
+            assert self.result_selector_growth is not None
+            size, depth = self.result_selector_growth.apply(
+                size, depth, visit.run.settings.payload_limit
+            )
         output = result if self.result_path is None else self.result_path(data, result, visit)
         if self.output_path is not None:
             output = self.output_path(output, visit)
+        visit.size, visit.depth = self.result_bound(visit.size, visit.depth, size, depth)
         return output, self.next
 
     async def recover(
@@ -158,14 +200,20 @@ class Recovering(State):
 
     def _caught(self, catcher: Catcher, data: Any, visit: Visit, failure: StateFailed) -> Outcome:
         result = error_output(failure.error, failure.cause)
+        size, depth = measure(result, limit=visit.run.settings.payload_limit)
         if self.jsonata:
             if catcher.assign is not None:
                 visit.assigned = catcher.assign(visit, error_output=result)
             if catcher.output is not None:
-                return catcher.output(visit, error_output=result), catcher.next
+                output = catcher.output(visit, error_output=result)
+                visit.size = catcher.output.bound(visit.run.settings.payload_limit)
+                visit.depth = depth_of(output)
+                return output, catcher.next
+            visit.size, visit.depth = size, depth
             return result, catcher.next
         if catcher.assign is not None:
             visit.assigned = catcher.assign(result, visit)
         merge: Merger | None = catcher.result_path
         output = result if merge is None else merge(data, result, visit)
+        visit.size, visit.depth = catcher.result_bound(visit.size, visit.depth, size, depth)
         return output, catcher.next

@@ -51,7 +51,9 @@ async def fan_out(
         return results
     workers = min(count, limit or MAX_WORKERS, MAX_WORKERS)
     indices = iter(range(count))
-    failure: StateFailed | None = None
+    # The first failure that ends the fan-out: a StateFailed, or an error the engine did not
+    # foresee, re-raised as it is (never wrapped in an ExceptionGroup).
+    failure: Exception | None = None
     failures = 0
 
     async def worker(busy: Any, scope: anyio.CancelScope) -> None:
@@ -67,6 +69,11 @@ async def fan_out(
                         continue
                     if failure is None:
                         failure = failed
+                    scope.cancel()
+                    return
+                except Exception as exc:  # noqa: BLE001 - re-raised below, outside the group
+                    if failure is None:
+                        failure = exc
                     scope.cancel()
                     return
         finally:

@@ -13,17 +13,22 @@ from typing import Any, Final
 from .. import errors
 from .._dataflow import compile_payload, compile_selector, error_output
 from .._history import History
-from .._interpreter import Program, run_program
-from .._jsonata_flow import compile_number, compile_value
+from .._interpreter import Program, checked, run_program
+from .._jsonata_flow import JsonataValue, compile_number, compile_value
 from .._observability import ITERATION_SPAN, traced_jobs
 from .._query.failures import QueryFailure, to_json
+from .._query.growth import UNKNOWN, Growth
 from .._query.jsonata import expression_body, is_expression
+from .._query.jsondata import Size, depth_of, measure
 from .._query.paths import PathNotFound, compile_path
+from .._query.templates import template_growth
 from .._runtime import Run, StateFailed, Visit
 from .base import Outcome, Recovering
 from .fanout import fan_out
 
 _THRESHOLD_EXCEEDED: Final = "The specified tolerated failure threshold was exceeded"
+# What an ItemBatcher's {"Items": [...]} wrapper adds around a slice of the items.
+_BATCH_BYTES: Final = 16
 
 
 class MapState(Recovering):
@@ -31,9 +36,12 @@ class MapState(Recovering):
 
     __slots__ = (
         "_item_selector_reads_context",
+        "_items_bound",
+        "_selector_value",
         "distributed",
         "item_reader",
         "item_selector",
+        "item_selector_growth",
         "items_path",
         "max_concurrency",
         "max_items_per_batch",
@@ -52,14 +60,27 @@ class MapState(Recovering):
         config = processor_definition.get("ProcessorConfig") or {}
         self.distributed = config.get("Mode") == "DISTRIBUTED"
         selector_field = "ItemSelector" if "ItemSelector" in definition else "Parameters"
+        self._items_bound: Callable[[int], int] | None = None
+        self._selector_value: JsonataValue | None = None
         if self.jsonata:
             self.items_path = _jsonata_items(definition)
-            self.item_selector = _jsonata_selector(definition)
+            self._items_bound = (
+                compile_value(definition["Items"], "Items").bound if "Items" in definition else None
+            )
+            self._selector_value = _jsonata_selector(definition)
+            self.item_selector = (
+                None if self._selector_value is None else self._selector_value.selector()
+            )
             self._item_selector_reads_context = True
         else:
             self.items_path = compile_selector(definition, "ItemsPath")
             self.item_selector = compile_payload(definition, selector_field)
             self._item_selector_reads_context = "$$" in json.dumps(definition.get(selector_field))
+        self.item_selector_growth: Growth | None = (
+            None
+            if self.jsonata or selector_field not in definition
+            else template_growth(definition[selector_field], item_is_input=True)
+        )
         self.max_concurrency = _number_field(definition, "MaxConcurrency", "integer")
         self.tolerated_count = _number_field(definition, "ToleratedFailureCount", "integer")
         self.tolerated_percentage = _number_field(definition, "ToleratedFailurePercentage", "float")
@@ -73,11 +94,12 @@ class MapState(Recovering):
         effective = data if self.input_path is None else self.input_path(data, visit)
 
         async def attempt(retry_count: int) -> Outcome:
-            return self.shape(data, await self._map(effective, visit), visit)
+            results, size = await self._map(effective, visit)
+            return self.shape(data, results, visit, size)
 
         return await self.recover(data, visit, attempt)
 
-    async def _map(self, effective: Any, visit: Visit) -> list[Any]:
+    async def _map(self, effective: Any, visit: Visit) -> tuple[list[Any], Size]:
         run = visit.run
         history = run.history
         now = run.clock.now
@@ -100,22 +122,31 @@ class MapState(Recovering):
                     f"Map state input must be an array but was: {to_json(items)}",
                 )
             )
+        item_size = self._item_size(items, visit)
         if self.max_items_per_batch is not None:
             size = max(1, int(self.max_items_per_batch))
             items = [{"Items": items[k : k + size]} for k in range(0, len(items), size)]
+            item_size = Size(item_size.bytes + _BATCH_BYTES, item_size.depth + 2)
         history.add("MapStateStarted", now(), {"length": len(items)})
         tolerate = self._tolerance(effective, visit, len(items))
         if self.distributed:
             history.add("MapRunStarted", now(), {})
-        job = traced_jobs(self._iteration(effective, items, visit), ITERATION_SPAN, self.name, run)
+        iterate = self._iteration(effective, items, item_size, visit)
+        job = traced_jobs(iterate, ITERATION_SPAN, self.name, run)
+        payload_limit = run.settings.payload_limit
+
+        def tolerated(index: int, failed: StateFailed) -> tuple[Any, Size]:
+            output = error_output(failed.error, failed.cause)
+            return output, measure(output, limit=payload_limit)
+
         try:
-            results = await fan_out(
+            outcomes = await fan_out(
                 len(items),
                 job,
                 clock=run.clock,
                 limit=limit,
                 tolerate=tolerate,
-                on_tolerated=lambda index, failed: error_output(failed.error, failed.cause),
+                on_tolerated=tolerated,
             )
         except StateFailed as failed:
             if self.distributed:
@@ -128,18 +159,45 @@ class MapState(Recovering):
         if self.distributed:
             history.add("MapRunSucceeded", now())
         history.add("MapStateSucceeded", now())
-        return results
+        results = [output for output, _ in outcomes]
+        total = 1 + len(outcomes)
+        deepest = 0
+        for _, (size, depth) in outcomes:
+            total += size
+            deepest = max(deepest, depth)
+        return results, Size(total, deepest + 1)
 
-    def _iteration(self, effective: Any, items: list[Any], visit: Visit) -> Callable[[int], Any]:
+    def _item_size(self, items: list[Any], visit: Visit) -> Size:
+        """A bound on each item: a part of the input, or of what ``Items`` evaluated to."""
+        if self.jsonata and self._items_bound is not None:
+            return Size(self._items_bound(visit.run.settings.payload_limit), depth_of(items))
+        return Size(visit.size, visit.depth)
+
+    def _iteration(
+        self, effective: Any, items: list[Any], item_size: Size, visit: Visit
+    ) -> Callable[[int], Any]:
         run = visit.run
         processor = self.processor
         selector = self.item_selector
         reads_context = self._item_selector_reads_context
         name = self.name
         distributed = self.distributed
+        limit = run.settings.payload_limit
+        if selector is None:
+            input_size = item_size
+        elif self._selector_value is not None:
+            input_size = Size(self._selector_value.bound(limit), UNKNOWN)
+        else:
+            assert self.item_selector_growth is not None
+            input_size = Size(
+                *self.item_selector_growth.apply(
+                    max(visit.size, item_size.bytes), max(visit.depth, item_size.depth), limit
+                )
+            )
 
-        async def iterate(index: int) -> Any:
+        async def iterate(index: int) -> tuple[Any, Size]:
             item = items[index]
+            size = input_size
             if selector is None:
                 iteration_input = item
             else:
@@ -152,15 +210,16 @@ class MapState(Recovering):
                     iteration_input = selector(effective, scoped)
                 else:
                     iteration_input = selector(effective, visit)
+                size = checked(name, iteration_input, size.bytes, size.depth, limit)
             if distributed:
                 child = _child_run(run, name, index)
                 # A distributed iteration is a child workflow: it sees no outer variables.
-                return await run_program(processor, iteration_input, child)
+                return await run_program(processor, iteration_input, child, size)
             history = run.history
             details = {"name": name, "index": index}
             history.add("MapIterationStarted", run.clock.now(), details)
             try:
-                output = await run_program(processor, iteration_input, run, visit.variables)
+                outcome = await run_program(processor, iteration_input, run, size, visit.variables)
             except StateFailed:
                 history.add("MapIterationFailed", run.clock.now(), details)
                 raise
@@ -168,7 +227,7 @@ class MapState(Recovering):
                 history.add("MapIterationAborted", run.clock.now(), details)
                 raise
             history.add("MapIterationSucceeded", run.clock.now(), details)
-            return output
+            return outcome
 
         return iterate
 
@@ -201,7 +260,7 @@ class MapState(Recovering):
 def _child_run(parent: Run, state_name: str, index: int) -> Run:
     """A distributed Map iteration's own run: its own history, the parent's everything else."""
     return Run(
-        history=History(),
+        history=History(limit=parent.history.limit),
         clock=parent.clock,
         rng=parent.rng,
         tasks=parent.tasks,
@@ -253,12 +312,11 @@ def _jsonata_type(value: Any) -> str:
     return "null" if value is None else "array"
 
 
-def _jsonata_selector(definition: Mapping[str, Any]) -> Callable[[Any, Visit], Any] | None:
+def _jsonata_selector(definition: Mapping[str, Any]) -> JsonataValue | None:
     """JSONata ``ItemSelector``: sees ``$states.context.Map.Item`` of each item."""
     if "ItemSelector" not in definition:
         return None
-    evaluate = compile_value(definition["ItemSelector"], "ItemSelector")
-    return lambda data, visit: evaluate(visit)
+    return compile_value(definition["ItemSelector"], "ItemSelector")
 
 
 def _number_field(

@@ -5,25 +5,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .. import errors
-from .._dataflow import compile_payload, compile_result_path
-from .._query.failures import to_json
-from .._runtime import StateFailed, Visit
+from .._dataflow import compile_payload, compile_result_path, payload_growth, result_path_growth_of
+from .._query.growth import IDENTITY, Growth, constant
+from .._runtime import Visit
 from .base import Outcome, State
 
 
 class PassState(State):
     """``Type: Pass``."""
 
-    __slots__ = ("has_result", "parameters", "result", "result_path", "result_size")
+    __slots__ = ("has_result", "parameters", "result", "result_path")
 
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
         self.has_result = "Result" in definition
         self.result = definition.get("Result")
-        self.result_size = len(to_json(self.result).encode()) if self.has_result else 0
         self.parameters = compile_payload(definition, "Parameters")
         self.result_path = compile_result_path(definition)
+        result: Growth = IDENTITY
+        if self.has_result:
+            result = constant(self.result)
+        elif "Parameters" in definition:
+            result = payload_growth(definition, "Parameters") or IDENTITY
+        if not self.jsonata:
+            growth = result_path_growth_of(definition, result)
+            # None when the output is a part of the input: nothing to bound.
+            self.grow = None if growth == IDENTITY else growth.compiled()
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Compute the state's output."""
@@ -32,16 +39,7 @@ class PassState(State):
         effective = data if self.input_path is None else self.input_path(data, visit)
         if self.parameters is not None:
             effective = self.parameters(effective, visit)
-        if self.has_result:
-            if self.result_size > visit.run.settings.payload_limit:
-                raise StateFailed(
-                    errors.DATA_LIMIT_EXCEEDED,
-                    f"The state/task '{self.name}' returned a result with a size exceeding the "
-                    "maximum number of bytes service limit.",
-                )
-            result = self.result
-        else:
-            result = effective
+        result = self.result if self.has_result else effective
         self.assign_from(result, visit)
         output = result if self.result_path is None else self.result_path(data, result, visit)
         if self.output_path is not None:

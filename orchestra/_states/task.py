@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from .. import errors
 from .._callbacks import open_callback, unbound_callback
-from .._dataflow import compile_payload
+from .._dataflow import compile_payload, payload_growth
+from .._interpreter import checked, too_large
 from .._invoke import Invocation, invoke_task
-from .._jsonata_flow import compile_number, jsonata_arguments
+from .._jsonata_flow import JsonataValue, compile_number, compile_value
 from .._query.failures import QueryFailure
+from .._query.growth import IDENTITY, UNKNOWN, Growth
 from .._query.jsonata import is_expression
+from .._query.jsondata import JsonDataError, Size, decode, encode, load
 from .._query.paths import PathNotFound, compile_path
 from .._runtime import Run, StateFailed, Visit
 from .._tasks import Target, TaskSpec, lambda_function_arn, target_of
 from .base import Outcome, Recovering
 
+# What lambda:invoke's response envelope adds around a payload (headers, request ids).
+_ENVELOPE_BYTES: Final = 2048
+_ENVELOPE_DEPTH: Final = 4
 _NOT_FOUND: Final = (
     "Function not found: {arn}:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: "
     "ResourceNotFoundException; Request ID: {request}; Proxy: null)"
@@ -29,16 +34,23 @@ _NOT_FOUND: Final = (
 class TaskState(Recovering):
     """``Type: Task``."""
 
-    __slots__ = ("heartbeat", "parameters", "target", "timeout")
+    __slots__ = ("heartbeat", "parameters", "parameters_growth", "target", "timeout")
 
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
         self.target: Target = target_of(definition["Resource"])
-        self.parameters = (
-            jsonata_arguments(definition)
-            if self.jsonata
-            else compile_payload(definition, "Parameters")
-        )
+        self.parameters_growth: Growth | JsonataValue | None
+        if self.jsonata:
+            arguments = definition.get("Arguments")
+            self.parameters_growth = (
+                None if arguments is None else compile_value(arguments, "Arguments")
+            )
+            self.parameters = (
+                None if self.parameters_growth is None else self.parameters_growth.selector()
+            )
+        else:
+            self.parameters = compile_payload(definition, "Parameters")
+            self.parameters_growth = payload_growth(definition, "Parameters")
         self.timeout = _compile_seconds(definition, "TimeoutSeconds")
         self.heartbeat = _compile_seconds(definition, "HeartbeatSeconds")
 
@@ -48,15 +60,17 @@ class TaskState(Recovering):
 
         async def attempt(retry_count: int) -> Outcome:
             visit.set_retry_count(retry_count)
-            return self.shape(data, await self._attempt(effective, visit, retry_count), visit)
+            result, size = await self._attempt(effective, visit, retry_count)
+            return self.shape(data, result, visit, size)
 
         return await self.recover(data, visit, attempt)
 
-    async def _attempt(self, effective: Any, visit: Visit, retry_count: int) -> Any:
+    async def _attempt(self, effective: Any, visit: Visit, retry_count: int) -> tuple[Any, Size]:
         run = visit.run
         target = self.target
         callback = open_callback(visit, target) if target.wait_for_token else None
         parameters = effective if self.parameters is None else self.parameters(effective, visit)
+        self._check_parameters(parameters, visit)
         timeout = self.timeout(effective, visit) if self.timeout is not None else None
         heartbeat = self.heartbeat(effective, visit) if self.heartbeat is not None else None
 
@@ -110,7 +124,7 @@ class TaskState(Recovering):
             run.history.add(f"{prefix}Failed", now(), {**base, "error": error, "cause": cause})
             raise StateFailed(error, cause)
         try:
-            result = self._check_size(run, outcome.result, visit)
+            result, size = self._check_result(run, outcome.result)
         except StateFailed as failure:
             run.history.add(
                 f"{prefix}Failed", now(), {**base, "error": failure.error, "cause": failure.cause}
@@ -119,8 +133,21 @@ class TaskState(Recovering):
         if target.kind == "lambda_invoke" and callback is None:
             tail = isinstance(parameters, dict) and parameters.get("LogType") == "Tail"
             result = _lambda_envelope(result, run, tail=tail)
+            size = Size(size.bytes + _ENVELOPE_BYTES, max(size.depth + 1, _ENVELOPE_DEPTH))
         run.history.add(f"{prefix}Succeeded", now(), {**base, "output": result})
-        return result
+        return result, size
+
+    def _check_parameters(self, parameters: Any, visit: Visit) -> None:
+        """The task's input is a payload too: AWS holds it to the same limits."""
+        limit = visit.run.settings.payload_limit
+        growth = self.parameters_growth
+        if growth is None or growth is IDENTITY:
+            return
+        if isinstance(growth, JsonataValue):  # each expression is held to the limit
+            size, depth = growth.bound(limit), UNKNOWN
+        else:
+            size, depth = growth.apply(visit.size, visit.depth, limit)
+        checked(self.name, parameters, size, depth, limit)
 
     def _bind(self, run: Run, parameters: Any) -> tuple[TaskSpec | None, Any, str | None]:
         """The task to call, the payload it gets, and the Lambda ARN it stands for."""
@@ -148,25 +175,19 @@ class TaskState(Recovering):
             f"No task is bound to the resource '{self.target.resource}' (state '{self.name}')",
         )
 
-    def _check_size(self, run: Run, result: Any, visit: Visit) -> Any:
+    def _check_result(self, run: Run, result: Any) -> tuple[Any, Size]:
+        """The task's result as the engine's own JSON data, within the payload limits."""
         try:
-            text = json.dumps(result, separators=(",", ":"), ensure_ascii=False)
-        except (TypeError, ValueError) as exc:
+            copied, size = load(result)
+        except JsonDataError as exc:
             raise StateFailed(
-                "Runtime.MarshalError", f"Unable to marshal response: {exc}"
+                "Runtime.MarshalError", f"Unable to marshal response: {exc.reason}"
             ) from None
-        limit = run.settings.payload_limit
-        if len(text) * 4 > limit and len(text.encode()) > limit:
-            # AWS names the resource here, not the state: the function ARN, or the service.
-            who = (
-                self.target.resource if self.target.kind == "lambda" else self.target.resource_type
-            )
-            raise StateFailed(
-                errors.DATA_LIMIT_EXCEEDED,
-                f"The state/task '{who}' returned a result with a size exceeding the "
-                "maximum number of bytes service limit.",
-            )
-        return json.loads(text)
+        # AWS names the resource here, not the state: the function ARN, or the service.
+        who = self.target.resource if self.target.kind == "lambda" else self.target.resource_type
+        if size.bytes > run.settings.payload_limit:
+            raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_large(who))
+        return copied, size
 
 
 def _lambda_event(payload: Any) -> Any:
@@ -175,8 +196,8 @@ def _lambda_event(payload: Any) -> Any:
         return {}
     if isinstance(payload, str):
         try:
-            return json.loads(payload)
-        except ValueError:
+            return decode(payload)
+        except JsonDataError:
             return payload
     return payload
 
@@ -186,8 +207,8 @@ def _compact_json(cause: str | None) -> str | None:
     if cause is None or not cause.startswith("{"):
         return cause
     try:
-        return json.dumps(json.loads(cause), separators=(",", ":"), ensure_ascii=False)
-    except ValueError:
+        return encode(decode(cause))
+    except JsonDataError:
         return cause
 
 

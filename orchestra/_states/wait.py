@@ -16,6 +16,9 @@ from .base import Outcome, State
 
 # AWS refuses a delay that does not fit a signed 32-bit number of seconds.
 MAX_DELAY_SECONDS: Final = 2**31 - 1
+# SecondsPath is read as a Java long: a larger integer does not parse at all.
+_LONG_MIN: Final = -(2**63)
+_LONG_MAX: Final = 2**63 - 1
 _TIMESTAMP: Final = re.compile(
     r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})", re.IGNORECASE
 )
@@ -98,7 +101,11 @@ def _seconds_from_path(text: str) -> Callable[[Any, Visit], float]:
                     f"The SecondsPath parameter does not reference an input value: {text}",
                 )
             ) from None
-        if isinstance(value, bool) or not isinstance(value, int):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not _LONG_MIN <= value <= _LONG_MAX
+        ):
             raise visit.fail(
                 QueryFailure(
                     errors.RUNTIME,

@@ -123,17 +123,18 @@ async def test_stop_without_a_reason_records_empty_details() -> None:
     assert events[-1].details == {}
 
 
-async def test_stop_waits_for_a_sync_task_to_see_its_cancellation() -> None:
-    """A sync task learns of the stop through ``ctx.cancelled``; the stop waits for it."""
-    started = threading.Event()
+async def test_stop_does_not_wait_for_a_sync_task_that_ignores_it() -> None:
+    """A stop moves on at once; the task's thread sees ``ctx.cancelled`` and is abandoned."""
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
     seen: list[bool] = []
 
     @task(WORK)
-    def work(payload: Any, ctx: TaskContext) -> None:
+    def work(payload: Any, ctx: TaskContext) -> str:
         started.set()
-        while not ctx.cancelled:
-            threading.Event().wait(0.001)
+        release.wait(5)
         seen.append(ctx.cancelled)
+        finished.set()
+        return "too late"
 
     definition = machine(("Work", {"Type": "Task", "Resource": WORK}))
     async with Engine(tasks=[work], clock=VirtualClock()) as engine:
@@ -141,8 +142,13 @@ async def test_stop_waits_for_a_sync_task_to_see_its_cancellation() -> None:
         with anyio.fail_after(2):
             assert await anyio.to_thread.run_sync(started.wait, 2)
             await engine.stop_execution(execution)
-        assert seen == [True]
-    assert execution.status == "ABORTED"
+        assert (execution.status, seen) == ("ABORTED", [])
+        release.set()
+        assert await anyio.to_thread.run_sync(finished.wait, 2)
+        events = await engine.get_execution_history(execution)
+    assert seen == [True]
+    assert (execution.status, execution.output) == ("ABORTED", None)
+    assert events[-1].type == "ExecutionAborted"
 
 
 async def test_stopping_one_execution_leaves_the_others_running() -> None:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from orchestra import StateMachine
 from orchestra._definition.validate import validate_definition
 from orchestra.errors import DefinitionError, Diagnostic
 
@@ -182,7 +183,7 @@ def test_next_and_end_together() -> None:
         ("A", {"Type": "Pass", "Next": "B", "End": True}), ("B", {"Type": "Succeed"})
     )
     assert problems(definition) == schema(
-        "/States/A", "These fields cannot be used together: [Next, End]"
+        "/States/A", "There should only be one of the following fields: [Next, End]"
     )
 
 
@@ -257,6 +258,102 @@ def test_payload_template_dynamic_values() -> None:
             "function call",
         ),
     ]
+
+
+def rejected(definition: dict[str, Any], **options: Any) -> list[tuple[str, str, str]]:
+    """The (code, pointer, message) triples StateMachine.from_definition refuses it with."""
+    with pytest.raises(DefinitionError) as caught:
+        StateMachine.from_definition(definition, **options)
+    return [(d.code, d.pointer, d.message) for d in caught.value.diagnostics]
+
+
+def both(key: str, pointer: str) -> tuple[str, str, str]:
+    """AWS's diagnostic for a ``.$`` field beside the plain field it is renamed to."""
+    plain = key.removesuffix(".$")
+    return (
+        SCHEMA,
+        pointer,
+        f"Cannot have both the field '{key}' and the field '{plain}' at the same time",
+    )
+
+
+def test_template_field_beside_its_dynamic_twin() -> None:
+    """A field and the same name with ".$" in one Parameters object are refused."""
+    state = task(Parameters={"FunctionName": "f", "Payload": {}, "Payload.$": "$"})
+    assert rejected(machine(("Invoke", state))) == [both("Payload.$", "/States/Invoke/Parameters")]
+
+
+def test_template_twins_are_found_at_any_depth() -> None:
+    """Nested objects and objects inside arrays are checked, each at its own pointer."""
+    parameters = {"a": {"b": 1, "b.$": "$.b"}, "list": [{"c.$": "$.c", "c": 2}]}
+    assert rejected(machine(("P", {"Type": "Pass", "Parameters": parameters, "End": True}))) == [
+        both("b.$", "/States/P/Parameters/a"),
+        both("c.$", "/States/P/Parameters/list/0"),
+    ]
+
+
+def test_template_twins_in_every_jsonpath_template() -> None:
+    """ResultSelector, Assign, ItemSelector, ItemReader and BatchInput templates, Credentials."""
+    processor = {"StartAt": "P", "States": {"P": {"Type": "Succeed"}}}
+    twins = {"k": 1, "k.$": "$.k"}
+    definition = machine(
+        (
+            "T",
+            task(
+                "M",
+                ResultSelector=twins,
+                Assign=twins,
+                Credentials={"RoleArn": "arn:aws:iam::1:role/r", "RoleArn.$": "$.role"},
+            ),
+        ),
+        (
+            "M",
+            {
+                "Type": "Map",
+                "ItemProcessor": processor,
+                "ItemSelector": twins,
+                "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": twins},
+                "ItemBatcher": {"BatchInput": twins},
+                "End": True,
+            },
+        ),
+    )
+    assert rejected(definition) == [
+        both("k.$", "/States/T/ResultSelector"),
+        both("k.$", "/States/T/Assign"),
+        both("RoleArn.$", "/States/T/Credentials"),
+        both("k.$", "/States/M/ItemSelector"),
+        both("k.$", "/States/M/ItemReader/Parameters"),
+        both("k.$", "/States/M/ItemBatcher/BatchInput"),
+    ]
+
+
+_PLAIN_NAMES = st.text(min_size=1, max_size=12).filter(lambda text: not text.endswith(".$"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=_PLAIN_NAMES,
+    path=st.lists(_PLAIN_NAMES, max_size=3),
+)
+def test_any_twin_is_refused_where_it_sits(name: str, path: list[str]) -> None:
+    """Whatever the name and however deep, a field beside its ".$" twin is one problem."""
+    template: dict[str, Any] = {name: 1, f"{name}.$": "$.x"}
+    for key in reversed(path):
+        template = {key: template}
+    pointer = "/States/P/Parameters"
+    for key in path:
+        pointer += "/" + key.replace("~", "~0").replace("/", "~1")
+    definition = machine(("P", {"Type": "Pass", "Parameters": template, "End": True}))
+    assert problems(definition) == [both(f"{name}.$", pointer)]
+
+
+def test_template_names_that_do_not_collide() -> None:
+    """A field "a.$.$" becomes "a.$", no plain "a"; JSONata fields keep ".$" in their names."""
+    jsonpath = {"Type": "Pass", "Parameters": {"a.$.$": "$.x", "a.$": "$.y"}, "End": True}
+    jsonata = {"Type": "Pass", "Output": {"a": 1, "a.$": "x"}, "End": True}
+    StateMachine.from_definition(machine(("P", jsonpath)))
+    StateMachine.from_definition(machine(("P", jsonata), QueryLanguage="JSONata"))
 
 
 def test_assign_is_an_object_in_both_languages() -> None:
@@ -357,8 +454,8 @@ def test_task_timeouts() -> None:
         (SCHEMA, "/States/A/TimeoutSeconds", "Minimum value is 1"),
         (
             SCHEMA,
-            "/States/B/TimeoutSeconds",
-            "These fields cannot be used together: [TimeoutSeconds, TimeoutSecondsPath]",
+            "/States/B",
+            "There should only be one of the following fields: [TimeoutSeconds, TimeoutSecondsPath]",
         ),
         (
             SCHEMA,
@@ -384,6 +481,131 @@ def test_unknown_optimised_integration() -> None:
         "/States/Q/Resource",
         "The resource provided arn:aws:states:::dynamodb:query is not recognized. The value is "
         "not a valid resource ARN, or the resource is not available in this region.",
+    )
+
+
+NOT_AN_ARN = "Value is not a valid resource ARN"
+
+
+def not_recognized(resource: str) -> str:
+    """AWS's message for a Resource that is ARN-shaped but names nothing it knows."""
+    return (
+        f"The resource provided {resource} is not recognized. The value is not a valid "
+        "resource ARN, or the resource is not available in this region."
+    )
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "${ResolveConfigLambdaArn}",
+        "arn:aws:lambda:${AWS::Region}:123456789012:function:work",
+        "arn:${AWS::Partition}:states:::lambda:invoke",
+        "arn:aws:lambda",
+        "arn:aws:lambda:us-east-1:123456789012",
+        "arn:aws:states:::lambda:invoke ",
+        "arn::states:::lambda:invoke",
+        "",
+    ],
+)
+def test_task_resource_must_be_an_arn(resource: str) -> None:
+    """A Resource that keeps an unfilled placeholder, or is a broken ARN, is refused."""
+    definition = machine(("T", task(Resource=resource)))
+    assert rejected(definition) == schema("/States/T/Resource", NOT_AN_ARN)
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:lambda:us-east-1:123456789012:function:work:",
+        "arn:aws:lambda:us-east-1:123456789012:function:work:bad!",
+        "arn:aws:lambda:us-east-1:123456789012:function:work:1:2",
+        "arn:aws:lambda:us-east-1:123456789012:function:",
+        "arn:aws:lambda:us-east-1:123456789012:layer:shared:3",
+    ],
+)
+def test_task_lambda_resource_must_name_a_function(resource: str) -> None:
+    """A Lambda ARN names a function, qualified at most once by $LATEST, a version or alias."""
+    definition = machine(("T", task(Resource=resource)))
+    assert rejected(definition) == schema("/States/T/Resource", not_recognized(resource))
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:states:::lambda:invoke.sync",
+        "arn:aws:states:::sns:publish.sync",
+        "arn:aws:states:::dynamodb:putItem.waitForTaskToken",
+        "arn:aws:states:::glue:startJobRun.waitForTaskToken",
+        "arn:aws:states:::batch:submitJob.sync:2",
+        "arn:aws:states:::aws-sdk:s3:getObject.sync",
+        "arn:aws:states:::sqs:sendMessage.wait",
+        "arn:aws:states:::lambda",
+        "arn:aws:states:::lambda:invoke:extra",
+    ],
+)
+def test_task_integration_pattern_must_exist(resource: str) -> None:
+    """An integration pattern the service does not offer, or a malformed integration, is refused."""
+    definition = machine(("T", task(Resource=resource)))
+    assert rejected(definition) == schema("/States/T/Resource", not_recognized(resource))
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "arn:aws:lambda:us-east-1:123456789012:function:work",
+        "arn:aws:lambda:us-east-1:123456789012:function:work:$LATEST",
+        "arn:aws:lambda:us-east-1:123456789012:function:work:7",
+        "arn:aws:lambda:us-east-1:123456789012:function:my-fn_2:live-Alias_1",
+        "arn:aws-cn:lambda:cn-north-1:123456789012:function:work",
+        "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:work:prod",
+        "arn:aws:states:us-west-2:42:activity:a-task",
+        "arn:aws-us-gov:states:::lambda:invoke.waitForTaskToken",
+        "arn:aws:states:::states:startExecution.sync:2",
+        "arn:aws:states:::ecs:runTask.waitForTaskToken",
+        "arn:aws:states:::athena:startQueryExecution.sync",
+        "arn:aws:states:::http:invoke",
+        "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+        "arn:aws:states:::aws-sdk:sfn:startExecution.waitForTaskToken",
+        "arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject",
+    ],
+)
+def test_task_resources_people_deploy_are_accepted(resource: str) -> None:
+    """Functions with qualifiers, every partition, activities and integrations are valid."""
+    StateMachine.from_definition(machine(("T", task(Resource=resource))))
+
+
+@pytest.mark.parametrize("resource", ["check-stock", "orders:charge", "http"])
+def test_task_resource_may_name_a_local_task(resource: str) -> None:
+    """A plain name, served by the task bound to it, is accepted though AWS wants an ARN."""
+    StateMachine.from_definition(machine(("T", task(Resource=resource))))
+
+
+_FUNCTION_CHARS = st.text("abcXYZ019-_", min_size=1, max_size=20)
+
+
+@given(name=_FUNCTION_CHARS, qualifier=st.one_of(st.just("$LATEST"), _FUNCTION_CHARS))
+def test_any_well_formed_function_arn_is_accepted(name: str, qualifier: str) -> None:
+    """A function name and qualifier drawn from Lambda's alphabet always validate."""
+    arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{name}"
+    assert problems(machine(("T", task(Resource=arn)))) == []
+    assert problems(machine(("T", task(Resource=f"{arn}:{qualifier}")))) == []
+
+
+@given(
+    qualifier=st.text(min_size=1, max_size=10).filter(
+        lambda text: (
+            any(not (char.isascii() and (char.isalnum() or char in "-_")) for char in text)
+            and text != "$LATEST"
+        )
+    )
+)
+def test_a_qualifier_outside_lambdas_alphabet_is_refused(qualifier: str) -> None:
+    """Any qualifier holding a character Lambda does not allow is not recognized."""
+    arn = f"arn:aws:lambda:eu-west-1:123456789012:function:work:{qualifier}"
+    assert [message for _, _, message in problems(machine(("T", task(Resource=arn))))] in (
+        [not_recognized(arn)],
+        [NOT_AN_ARN],
     )
 
 
@@ -416,16 +638,23 @@ def test_express_machines_reject_long_running_tasks(resource: str, message: str)
 
 def test_wait_needs_exactly_one_duration() -> None:
     """A Wait has exactly one of Seconds, SecondsPath, Timestamp and TimestampPath."""
-    message = (
-        "Exactly one of these fields is required: [Seconds, SecondsPath, Timestamp, TimestampPath]"
-    )
     definition = machine(
         ("A", {"Type": "Wait", "Next": "B"}),
         ("B", {"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": True}),
     )
     assert problems(definition) == [
-        (SCHEMA, "/States/A", message),
-        (SCHEMA, "/States/B", message),
+        (
+            SCHEMA,
+            "/States/A",
+            "Exactly one of these fields is required: "
+            "[Seconds, SecondsPath, Timestamp, TimestampPath]",
+        ),
+        (
+            SCHEMA,
+            "/States/B",
+            "There should only be one of the following fields: "
+            "[SecondsPath, Seconds, TimestampPath, Timestamp]",
+        ),
     ]
 
 
@@ -457,8 +686,16 @@ def test_fail_fields_are_exclusive_with_their_paths() -> None:
     """Error excludes ErrorPath and Cause excludes CausePath."""
     state = {"Type": "Fail", "Error": "E", "ErrorPath": "$.e", "Cause": "C", "CausePath": "$.c"}
     assert problems(machine(("F", state))) == [
-        (SCHEMA, "/States/F/Error", "These fields cannot be used together: [Error, ErrorPath]"),
-        (SCHEMA, "/States/F/Cause", "These fields cannot be used together: [Cause, CausePath]"),
+        (
+            SCHEMA,
+            "/States/F",
+            "There should only be one of the following fields: [Error, ErrorPath]",
+        ),
+        (
+            SCHEMA,
+            "/States/F",
+            "There should only be one of the following fields: [Cause, CausePath]",
+        ),
     ]
 
 
@@ -657,16 +894,17 @@ def test_map_limits() -> None:
     assert problems(machine(("M", state))) == [
         (
             SCHEMA,
-            "/States/M/ItemSelector",
-            "These fields cannot be used together: [ItemSelector, Parameters]",
+            "/States/M",
+            "There should only be one of the following fields: [ItemSelector, Parameters]",
         ),
         (SCHEMA, "/States/M/MaxConcurrency", "Minimum value is 0"),
         (
             SCHEMA,
-            "/States/M/ToleratedFailureCount",
-            "These fields cannot be used together: [ToleratedFailureCount, ToleratedFailureCountPath]",
+            "/States/M",
+            "There should only be one of the following fields: "
+            "[ToleratedFailureCount, ToleratedFailureCountPath]",
         ),
-        (SCHEMA, "/States/M/ToleratedFailurePercentage", "Maximum value is 100"),
+        (SCHEMA, "/States/M/ToleratedFailurePercentage", "Maximum value is 100.0"),
     ]
 
 
@@ -710,6 +948,155 @@ def test_map_reader_and_writer_shapes() -> None:
         ),
         (SCHEMA, "/States/M/ItemBatcher/MaxItemsPerBatch", "Minimum value is 1"),
     ]
+
+
+def distributed(**fields: Any) -> dict[str, Any]:
+    """A Map state with a trivial item processor and ``fields``."""
+    processor = {"StartAt": "P", "States": {"P": {"Type": "Succeed"}}}
+    return {"Type": "Map", "ItemProcessor": processor, "End": True, **fields}
+
+
+ONLY_ONE = "There should only be one of the following fields: "
+
+
+@pytest.mark.parametrize(
+    ("resource", "message"),
+    [
+        ("${ReaderArn}", NOT_AN_ARN),
+        ("arn:aws:states", NOT_AN_ARN),
+        ("arn:aws:states:::s3:getObject.foo", not_recognized("arn:aws:states:::s3:getObject.foo")),
+    ],
+)
+def test_map_reader_and_writer_resources(resource: str, message: str) -> None:
+    """ItemReader and ResultWriter Resources are checked as a Task's Resource is."""
+    state = distributed(ItemReader={"Resource": resource}, ResultWriter={"Resource": resource})
+    assert rejected(machine(("M", state))) == [
+        (SCHEMA, "/States/M/ItemReader/Resource", message),
+        (SCHEMA, "/States/M/ResultWriter/Resource", message),
+    ]
+
+
+def test_map_processor_and_iterator_together() -> None:
+    """ItemProcessor and its older name Iterator exclude each other."""
+    iterator = {"StartAt": "Q", "States": {"Q": {"Type": "Succeed"}}}
+    assert rejected(machine(("M", distributed(Iterator=iterator)))) == schema(
+        "/States/M", ONLY_ONE + "[ItemProcessor, Iterator]"
+    )
+
+
+def test_tolerated_failure_percentage_range_reads_as_a_decimal() -> None:
+    """The percentage's bounds are worded "0.0" and "100.0", as AWS words them."""
+    state = distributed(ToleratedFailurePercentage=-1)
+    assert rejected(machine(("M", state))) == schema(
+        "/States/M/ToleratedFailurePercentage", "Minimum value is 0.0"
+    )
+
+
+def reader(**config: Any) -> dict[str, Any]:
+    """An S3 ItemReader with ``config`` as its ReaderConfig."""
+    return {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": config}
+
+
+NOT_A_REFERENCE_PATH = "Value is not a Reference Path"
+
+
+def test_reader_config_max_items_excludes_its_path() -> None:
+    """MaxItems and MaxItemsPath in one ReaderConfig are refused, in AWS's words."""
+    state = distributed(ItemReader=reader(MaxItems=10, MaxItemsPath="$.n"))
+    assert rejected(machine(("M", state))) == schema(
+        "/States/M/ItemReader/ReaderConfig", ONLY_ONE + "[MaxItems, MaxItemsPath]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "pointer", "message"),
+    [
+        ({"MaxItems": -1}, "MaxItems", "Minimum value is 0"),
+        ({"MaxItems": 100_000_001}, "MaxItems", "Maximum value is 100000000"),
+        ({"MaxItems": "10"}, "MaxItems", "Expected value of type [INTEGER]"),
+        ({"MaxItems": 1.5}, "MaxItems", "Expected value of type [INTEGER]"),
+        ({"MaxItemsPath": "$$.Execution.Input.n"}, "MaxItemsPath", NOT_A_REFERENCE_PATH),
+        (
+            {"MaxItemsPath": "$.items[*]"},
+            "MaxItemsPath",
+            "The value for the field 'MaxItemsPath' must be a valid ReferencePath",
+        ),
+        ({"InputType": 1}, "InputType", "Expected value of type [STRING]"),
+        ({"CSVHeaderLocation": None}, "CSVHeaderLocation", "Expected value of type [STRING]"),
+        ({"CSVHeaders": "a,b"}, "CSVHeaders", "Expected value of type [ARRAY]"),
+        ({"CSVHeaders": ["a", 2]}, "CSVHeaders/1", "Expected value of type [STRING]"),
+    ],
+)
+def test_reader_config_values(config: dict[str, Any], pointer: str, message: str) -> None:
+    """ReaderConfig fields have their types, and MaxItems its range."""
+    state = distributed(ItemReader=reader(**config))
+    assert rejected(machine(("M", state))) == schema(
+        f"/States/M/ItemReader/ReaderConfig/{pointer}", message
+    )
+
+
+def test_reader_config_people_deploy() -> None:
+    """CSV headers given or read, JSON input, an item limit and a path to one are valid."""
+    for config in (
+        {"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a", "b"]},
+        {"InputType": "JSON", "MaxItems": 100_000_000},
+        {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "MaxItemsPath": "$maxItems"},
+    ):
+        StateMachine.from_definition(machine(("M", distributed(ItemReader=reader(**config)))))
+
+
+def test_jsonata_reader_config_takes_expressions_not_paths() -> None:
+    """In JSONata MaxItems may be an expression, and MaxItemsPath is refused."""
+    arguments = {"Bucket": "b", "Key": "k"}
+    item_reader = {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "Arguments": arguments,
+        "ReaderConfig": {"InputType": "JSON", "MaxItems": "{% $states.input.n %}"},
+    }
+    definition = machine(("M", distributed(ItemReader=item_reader)), QueryLanguage="JSONata")
+    StateMachine.from_definition(definition)
+    item_reader["ReaderConfig"] = {"MaxItemsPath": "$.n"}
+    assert rejected(definition) == schema(
+        "/States/M/ItemReader/ReaderConfig/MaxItemsPath",
+        "The QueryLanguage is set to 'JSONata', but field 'MaxItemsPath' is only supported for "
+        "the 'JSONPath' QueryLanguage",
+    )
+
+
+def test_item_batcher_limits_and_paths() -> None:
+    """A batch holds at most 256 KiB; its paths read the input, in JSONPath only."""
+    batcher = {"MaxInputBytesPerBatch": 262_145, "MaxItemsPerBatchPath": "$$.Map.Item.Value"}
+    assert rejected(machine(("M", distributed(ItemBatcher=batcher)))) == [
+        (SCHEMA, "/States/M/ItemBatcher/MaxItemsPerBatchPath", NOT_A_REFERENCE_PATH),
+        (SCHEMA, "/States/M/ItemBatcher/MaxInputBytesPerBatch", "Maximum value is 262144"),
+    ]
+    batcher = {"MaxInputBytesPerBatch": 262_144, "MaxItemsPerBatchPath": "$.n"}
+    StateMachine.from_definition(machine(("M", distributed(ItemBatcher=batcher))))
+
+
+def test_jsonata_item_batcher_refuses_paths() -> None:
+    """A JSONata Map's ItemBatcher takes no ...Path field."""
+    batcher = {"MaxItemsPerBatchPath": "$.n", "MaxInputBytesPerBatchPath": "$.b"}
+    definition = machine(("M", distributed(ItemBatcher=batcher)), QueryLanguage="JSONata")
+    assert rejected(definition) == [
+        (
+            SCHEMA,
+            f"/States/M/ItemBatcher/{name}",
+            f"The QueryLanguage is set to 'JSONata', but field '{name}' is only supported for "
+            "the 'JSONPath' QueryLanguage",
+        )
+        for name in ("MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath")
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath"]
+)
+def test_map_number_paths_refuse_the_context_object(name: str) -> None:
+    """A Map number's path points into the input or a variable, never at the Context Object."""
+    state = distributed(**{name: "$$.Execution.Input.n"})
+    assert rejected(machine(("M", state))) == schema(f"/States/M/{name}", NOT_A_REFERENCE_PATH)
+    StateMachine.from_definition(machine(("M", distributed(**{name: "$n"}))))
 
 
 # --- everything at once --------------------------------------------------------------------

@@ -349,7 +349,7 @@ def test_runaway_expression_exceeds_step_budget() -> None:
     """Endless recursion fails with a budget error instead of hanging."""
     error = failure("($f := function(){$f()}; $f())")
     assert error.code == "U1006"
-    assert error.message == "The evaluation exceeded its budget of 10000000 steps"
+    assert error.message == "The evaluation exceeded its budget of 1000000 steps"
 
 
 # --- Extra functions -------------------------------------------------------------------------
