@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from ._compiler import compile_definition
-from ._definition.load import load_definition
+from ._definition.load import load_definition, load_definition_file
 from ._interpreter import Program
 from ._states.task import TaskState
 from .errors import DefinitionError, Diagnostic
@@ -22,7 +22,8 @@ _NAME: Final = re.compile(r"[A-Za-z0-9_-]{1,80}")
 class StateMachine:
     """A compiled, immutable state machine.
 
-    Create one with :meth:`from_definition`; run it with ``Engine.start_execution``.
+    Create one with :meth:`from_definition` (a mapping or text) or :meth:`from_file`; run it
+    with ``Engine.start_execution``.
 
     Attributes:
         name: the state machine's name (part of its ARN).
@@ -55,25 +56,29 @@ class StateMachine:
     @classmethod
     def from_definition(
         cls,
-        source: Mapping[str, Any] | str | os.PathLike[str],
+        source: Mapping[str, Any] | str | bytes,
         *,
         name: str | None = None,
         type: MachineType = "STANDARD",
         role_arn: str | None = None,
         substitutions: Mapping[str, Any] | None = None,
     ) -> StateMachine:
-        """Load, validate and compile a definition.
+        """Load, validate and compile a definition given as a mapping or as JSON or YAML text.
+
+        Text is only ever parsed, never taken for a file name, so text received from users can
+        be passed as it is. To load a file, use :meth:`from_file`.
 
         Args:
-            source: a dict, JSON or YAML text, or a path to a ``.json``/``.yaml``/``.yml``/
-                ``.asl.json``/``.asl.yaml`` file.
-            name: the machine's name (default: the file's stem, or ``"StateMachine"``).
+            source: a dict, or JSON or YAML text (``str``, or UTF-8 ``bytes``).
+            name: the machine's name (default: ``"StateMachine"``).
             type: ``"STANDARD"`` or ``"EXPRESS"``.
             role_arn: reported as ``$$.Execution.RoleArn``.
             substitutions: values for ``${Name}`` placeholders (DefinitionSubstitutions).
 
         Raises:
-            DefinitionError: listing every problem in the definition.
+            DefinitionError: listing every problem in the definition (text that is neither
+                JSON nor YAML is one).
+            TypeError: ``source`` is a path; use :meth:`from_file`.
 
         Example:
             >>> machine = StateMachine.from_definition(
@@ -83,8 +88,47 @@ class StateMachine:
             'StateMachine'
         """
         definition = load_definition(source, substitutions=substitutions)
-        if name is None:
-            name = _default_name(source)
+        return cls._compiled(definition, "StateMachine" if name is None else name, type, role_arn)
+
+    @classmethod
+    def from_file(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        type: MachineType = "STANDARD",
+        role_arn: str | None = None,
+        substitutions: Mapping[str, Any] | None = None,
+    ) -> StateMachine:
+        """Load, validate and compile the definition in a file.
+
+        Args:
+            path: a ``.json``, ``.asl.json`` or ``.asl`` file, or a ``.yaml``/``.yml``/
+                ``.asl.yaml``/``.asl.yml`` file (read as YAML first), in UTF-8.
+            name: the machine's name (default: the file's name up to its first dot, with
+                characters a name cannot hold replaced by ``-``).
+            type: ``"STANDARD"`` or ``"EXPRESS"``.
+            role_arn: reported as ``$$.Execution.RoleArn``.
+            substitutions: values for ``${Name}`` placeholders (DefinitionSubstitutions).
+
+        Raises:
+            DefinitionError: listing every problem in the definition.
+            OSError: the file cannot be read.
+
+        Example:
+            >>> machine = StateMachine.from_file("order.asl.yaml")
+            >>> machine.name
+            'order'
+        """
+        definition = load_definition_file(path, substitutions=substitutions)
+        return cls._compiled(
+            definition, _default_name(path) if name is None else name, type, role_arn
+        )
+
+    @classmethod
+    def _compiled(
+        cls, definition: dict[str, Any], name: str, type: MachineType, role_arn: str | None
+    ) -> StateMachine:
         problems: list[Diagnostic] = []
         if not _NAME.fullmatch(name):
             problems.append(
@@ -124,12 +168,6 @@ class StateMachine:
         return f"StateMachine(name={self.name!r}, type={self.type!r})"
 
 
-def _default_name(source: object) -> str:
-    if isinstance(source, os.PathLike) or (
-        isinstance(source, str) and "\n" not in source and "{" not in source
-    ):
-        stem = Path(os.fspath(source)).name.split(".")[0]
-        cleaned = re.sub(r"[^A-Za-z0-9_-]", "-", stem)[:80]
-        if cleaned:
-            return cleaned
-    return "StateMachine"
+def _default_name(path: str | os.PathLike[str]) -> str:
+    stem = Path(os.fspath(path)).name.split(".")[0]
+    return re.sub(r"[^A-Za-z0-9_-]", "-", stem)[:80] or "StateMachine"

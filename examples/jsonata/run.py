@@ -28,7 +28,7 @@ async def price_line(request: dict[str, Any]) -> dict[str, Any]:
 
 async def quote(cart: dict[str, Any]) -> Any:
     """Run the workflow on one cart and return its output."""
-    machine = StateMachine.from_definition(DEFINITION, name="quote")
+    machine = StateMachine.from_file(DEFINITION, name="quote")
     async with Engine(tasks=[price_line]) as engine:
         execution = await engine.start_execution(machine, cart)
         return await execution.result()

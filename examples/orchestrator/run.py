@@ -40,7 +40,7 @@ def load_machines() -> list[StateMachine]:
         "NewsletterArn": arn("newsletter"),
     }
     return [
-        StateMachine.from_definition(HERE / f"{name}.asl.yaml", substitutions=substitutions)
+        StateMachine.from_file(HERE / f"{name}.asl.yaml", substitutions=substitutions)
         for name in ("orchestrator", "thumbnails", "newsletter")
     ]
 

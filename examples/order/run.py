@@ -23,7 +23,7 @@ ACCOUNT, REGION = "123456789012", "eu-west-1"
 
 
 async def main() -> None:
-    machine = StateMachine.from_definition(
+    machine = StateMachine.from_file(
         DEFINITION, name="order", substitutions={"Account": ACCOUNT, "Region": REGION}
     )
     orders = [

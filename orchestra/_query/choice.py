@@ -266,21 +266,45 @@ def _boolean_pair(compare: _Compare) -> _PairTest:
 
 
 def _string_matches_test(pattern: str) -> _Test:
+    """A StringMatches test that runs in time linear in the value, whatever the pattern.
+
+    The pattern's literal parts, between its stars, must appear in order: the first at the
+    start, the last at the end, and each one between them at its leftmost place after the one
+    before. Taking the leftmost place is never wrong with ``*`` as the only wildcard (a later
+    match would leave less room for the rest), so no backtracking is needed.
+    """
     parts = _wildcard_parts(pattern)
     if len(parts) == 1:
         literal = parts[0]
         return lambda value: type(value) is str and value == literal
-    if len(parts) == 2:
-        prefix, suffix = parts
-        least = len(prefix) + len(suffix)
+    prefix, *inner, suffix = parts
+    middle = [part for part in inner if part]
+    least = len(prefix) + len(suffix)
+    if not middle:
         return lambda value: (
             type(value) is str
             and len(value) >= least
             and value.startswith(prefix)
             and value.endswith(suffix)
         )
-    regex = re.compile(".*".join(re.escape(part) for part in parts), re.DOTALL)
-    return lambda value: type(value) is str and regex.fullmatch(value) is not None
+
+    def test(value: Any) -> bool:
+        if not (
+            type(value) is str
+            and len(value) >= least
+            and value.startswith(prefix)
+            and value.endswith(suffix)
+        ):
+            return False
+        position, end = len(prefix), len(value) - len(suffix)
+        for part in middle:
+            found = value.find(part, position, end)
+            if found < 0:
+                return False
+            position = found + len(part)
+        return True
+
+    return test
 
 
 def _wildcard_parts(pattern: str) -> list[str]:

@@ -5,6 +5,14 @@ ASL evaluates paths the way Jayway JsonPath (AWS's Java implementation) does: a 
 slices, deep scan, unions) yields a list, possibly empty. Definite paths are compiled to a tuple
 of steps walked by a tight loop; indefinite ones are parsed once by jsonpath-ng.
 
+jsonpath-ng's extended parser reads more than JSONPath as Jayway evaluates it (arithmetic,
+``sorted``, ``len``, ``where``, ``|``, `` `this` ``, regular expressions run by Python's
+backtracking ``re``). Only the subset AWS documents is accepted: names, indices, wildcards,
+slices, unions, deep scan, ``.length()`` at the end, and filters ``[?(...)]`` that test a
+path's presence (``@.a``, ``!@.a``) or compare it with ``==``, ``!=``, ``<``, ``<=``, ``>``,
+``>=`` to a literal or another path, joined with ``&&`` and ``||``. An indefinite path is
+evaluated within a budget of steps, so no path can run long on any input.
+
 A path starts at one of three roots: ``$`` (the state's input), ``$$`` (the context object) or
 ``$name`` (a workflow variable).
 """
@@ -14,6 +22,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, Final, Literal
 
 Root = Literal["input", "context", "variable"]
@@ -24,6 +33,20 @@ _BRACKET_STEP: Final = re.compile(
     r"\[\s*(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"|(-?\d+))\s*\]"
 )
 _VARIABLE_ROOT: Final = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_LENGTH: Final = ".length()"
+
+MAX_PATH_DEPTH: Final = 50
+"""The most segments and filter terms an indefinite path may nest (jsonpath-ng recurses once per
+level; paths people write have a handful)."""
+
+MAX_STEPS: Final = 200_000
+"""The steps an indefinite path may take on one input: each call into a part of the path counts
+one, and each node it returns one more. ``$..name`` over a 256 KB input takes about one step per
+node of the input; a union of repeated indices or a filter that scans deep inside every element
+can take steps without end, and fails with ``States.Runtime`` instead."""
+
+_FILTER_OPERATORS: Final = frozenset([None, "!", "==", "!=", "<", "<=", ">", ">="])
+_STEPS: ContextVar[list[int]] = ContextVar("orchestra_path_steps")
 
 
 class PathSyntaxError(ValueError):
@@ -118,23 +141,137 @@ def _walk(steps: tuple[Step, ...], text: str) -> Callable[[Any], Any]:
     return walk
 
 
-def _jsonpath_ng_finder(text: str, expression: str) -> Callable[[Any], Any]:
+class _OutOfSteps(Exception):
+    """An indefinite path took more than ``MAX_STEPS`` steps on one input."""
+
+
+def _syntax_error(text: str) -> PathSyntaxError:
+    return PathSyntaxError(f"The value for the field must be a valid JSONPath: {text}")
+
+
+def _parse_jayway(expression: str, text: str) -> Any:
+    """jsonpath-ng's tree for ``expression``, checked to hold only what Jayway evaluates."""
     from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
     from jsonpath_ng.ext.parser import parse
 
-    translated = re.sub(r"\.length\(\)$", ".`len`", expression)
-    # Jayway accepts a dot before a bracket ("$.[0]", "$.['a']"); jsonpath-ng does not.
-    translated = re.sub(r"\.\[", "[", translated)
     try:
         with warnings.catch_warnings():
             # jsonpath-ng warns about filter spellings it still parses; the path is valid.
             warnings.simplefilter("ignore", DeprecationWarning)
-            compiled = parse(translated)
+            compiled = parse(expression)
     except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
-        raise PathSyntaxError(f"The value for the field must be a valid JSONPath: {text}") from exc
+        raise _syntax_error(text) from exc
+    for node in _jayway_nodes(compiled, text):
+        _count_steps(node)
+    return compiled
+
+
+_QUERY, _RELATIVE, _SEGMENT, _CONDITION = range(4)
+
+
+def _jayway_nodes(tree: Any, text: str) -> list[Any]:
+    """Every node of a parsed path, once each are known to be in the Jayway subset.
+
+    Raises:
+        PathSyntaxError: a node is a jsonpath-ng extension (arithmetic, ``sorted``, ``len``,
+            ``where``, ``|``, `` `this` `` or `` `parent` `` in the path, a regular expression,
+            the ``=`` operator, a slice without bounds), or the path nests too deeply.
+    """
+    from jsonpath_ng import Child, Descendants, Fields, Index, JSONPath, Root, Slice, This
+    from jsonpath_ng import jsonpath as nodes_module
+    from jsonpath_ng.ext import filter as filters_module
+    from jsonpath_ng.ext.filter import Expression, Filter
+
+    # Recent jsonpath-ng releases parse ``[*]`` to a Wildcard and ``&&``/``||`` to And and Or;
+    # older ones have no such classes (and parse ``[*]`` to Fields('*')).
+    wildcard = getattr(nodes_module, "Wildcard", None)
+    conjunction = getattr(filters_module, "And", None)
+    disjunction = getattr(filters_module, "Or", None)
+    found: list[Any] = []
+    # (node, what it must be, its depth); a relative query is one inside a filter.
+    stack: list[tuple[Any, int, int]] = [(tree, _QUERY, 1)]
+    while stack:
+        node, role, depth = stack.pop()
+        kind = type(node)
+        if depth > MAX_PATH_DEPTH:
+            raise _syntax_error(text)
+        found.append(node)
+        if role in (_QUERY, _RELATIVE):
+            if kind is Child or kind is Descendants:
+                stack.append((node.left, role, depth + 1))
+                stack.append((node.right, _SEGMENT, depth + 1))
+            elif not (kind is Root or (kind is This and role == _RELATIVE)):
+                raise _syntax_error(text)
+        elif role == _SEGMENT:
+            if kind is Slice:
+                if node.start is None and node.end is None:
+                    raise _syntax_error(text)  # Jayway: "Failed to parse SliceOperation"
+                node.step = None  # Jayway reads a slice's start and end and ignores the rest
+            elif kind is Filter:
+                stack.extend((expression, _CONDITION, depth + 1) for expression in node.expressions)
+            elif not (kind is Fields or kind is Index or kind is wildcard):
+                raise _syntax_error(text)
+        elif kind is conjunction or kind is disjunction:
+            stack.extend((operand, _CONDITION, depth + 1) for operand in node.operands)
+        elif kind is Expression and node.op in _FILTER_OPERATORS:
+            stack.append((node.target, _RELATIVE, depth + 1))
+            if isinstance(node.value, JSONPath):
+                stack.append((node.value, _RELATIVE, depth + 1))
+            elif node.value is not None and type(node.value) not in (str, int, float, bool):
+                raise _syntax_error(text)
+        else:
+            # Jayway matches =~ only against a /pattern/ literal, which jsonpath-ng cannot read.
+            raise _syntax_error(text)
+    return found
+
+
+def _count_steps(node: Any) -> None:
+    """Make each call to ``node.find`` count against the evaluation's budget of steps."""
+    find = node.find
+
+    def counted(datum: Any) -> Any:
+        steps = _STEPS.get()
+        steps[0] -= 1
+        found = find(datum)
+        steps[0] -= len(found)
+        if steps[0] < 0:
+            raise _OutOfSteps
+        return found
+
+    node.find = counted
+
+
+def _jsonpath_ng_finder(text: str, expression: str) -> Callable[[Any], Any]:
+    from jsonpath_ng.ext.iterable import Len
+
+    length = expression.endswith(_LENGTH)
+    if length:
+        expression = expression[: -len(_LENGTH)]
+    # Jayway accepts a dot before a bracket ("$.[0]", "$.['a']"); jsonpath-ng does not.
+    # A deep scan's two dots stay: "$..[0]".
+    translated = re.sub(r"(?<!\.)\.\[", "[", expression)
+    compiled = _parse_jayway(translated, text)
+    if length:
+        from jsonpath_ng import Child
+
+        compiled = Child(compiled, Len())
+        _count_steps(compiled)
+        _count_steps(compiled.right)
 
     def find(data: Any) -> Any:
-        return [match.value for match in compiled.find(data)]
+        token = _STEPS.set([MAX_STEPS])
+        try:
+            return [match.value for match in compiled.find(data)]
+        except _OutOfSteps:
+            raise PathNotFound(
+                text, f"Evaluating the path took more than {MAX_STEPS} steps"
+            ) from None
+        except RecursionError:
+            raise PathNotFound(text, "Evaluating the path ran out of stack") from None
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            raise PathNotFound(text, f"The path cannot be evaluated on this input: {exc}") from None
+        finally:
+            _STEPS.reset(token)
 
     return find
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestra._definition.load import load_definition
+from orchestra import StateMachine
+from orchestra._definition.load import load_definition, load_definition_file
 from orchestra.errors import DefinitionError, Diagnostic
 
 MACHINE = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
@@ -55,24 +56,66 @@ def test_bytes() -> None:
 @pytest.mark.parametrize(
     "name", ["m.json", "m.asl.json", "m.asl", "m.yaml", "m.yml", "m.asl.yaml", "m.asl.yml"]
 )
-def test_path_by_suffix(tmp_path: Path, name: str) -> None:
+def test_file_of_every_suffix(tmp_path: Path, name: str) -> None:
     """Files of every supported suffix load, given as a string path."""
     path = tmp_path / name
     path.write_text(YAML_MACHINE if "y" in path.suffix else json.dumps(MACHINE))
-    assert load_definition(str(path)) == MACHINE
+    assert load_definition_file(str(path)) == MACHINE
 
 
-def test_pathlike_is_always_a_path(tmp_path: Path) -> None:
-    """A ``PathLike`` is read as a file whatever its name."""
+def test_file_without_suffix(tmp_path: Path) -> None:
+    """A ``PathLike`` without a known suffix is read too."""
     path = tmp_path / "definition"
     path.write_text(json.dumps(MACHINE))
-    assert load_definition(path) == MACHINE
+    assert load_definition_file(path) == MACHINE
 
 
 def test_missing_file_raises_oserror(tmp_path: Path) -> None:
     """A path to a missing file raises the usual ``FileNotFoundError``."""
     with pytest.raises(FileNotFoundError):
-        load_definition(str(tmp_path / "missing.asl.json"))
+        load_definition_file(str(tmp_path / "missing.asl.json"))
+
+
+def test_from_file_names_the_machine_after_the_file(tmp_path: Path) -> None:
+    """``from_file`` names the machine after the file, up to its first dot, cleaned."""
+    path = tmp_path / "order flow.asl.json"
+    path.write_text(json.dumps(MACHINE))
+    assert StateMachine.from_file(path).name == "order-flow"
+    assert StateMachine.from_file(str(path), name="orders").name == "orders"
+
+
+def test_from_file_fills_placeholders(tmp_path: Path) -> None:
+    """``from_file`` fills ``${Name}`` placeholders before parsing."""
+    path = tmp_path / "m.asl.yaml"
+    path.write_text(YAML_MACHINE.replace("Pass", "${Kind}"))
+    machine = StateMachine.from_file(path, substitutions={"Kind": "Pass"})
+    assert machine.definition["States"]["Done"]["Type"] == "Pass"
+
+
+def test_from_definition_names_the_machine_statemachine() -> None:
+    """Without a name, a machine made from text is called ``StateMachine``."""
+    assert StateMachine.from_definition(json.dumps(MACHINE)).name == "StateMachine"
+
+
+@pytest.mark.parametrize("suffix", [".asl.json", ".json", ".yaml"])
+def test_from_definition_never_opens_a_file(tmp_path: Path, suffix: str) -> None:
+    """A string naming an existing file is text to parse, never a file to read."""
+    path = tmp_path / f"machine{suffix}"
+    path.write_text(json.dumps(MACHINE))
+    with pytest.raises(DefinitionError) as error:
+        StateMachine.from_definition(str(path))
+    diagnostic = _only(error)
+    assert diagnostic.code == "INVALID_JSON_DESCRIPTION"
+    assert diagnostic.message.startswith('Expecting value\n at [Source: (String)"/')
+    assert "StartAt" not in str(error.value)
+
+
+def test_from_definition_refuses_a_pathlike(tmp_path: Path) -> None:
+    """A ``PathLike`` given to ``from_definition`` is a TypeError pointing at ``from_file``."""
+    path = tmp_path / "machine.asl.json"
+    path.write_text(json.dumps(MACHINE))
+    with pytest.raises(TypeError, match="read a file with from_file"):
+        StateMachine.from_definition(path)  # type: ignore[arg-type]
 
 
 def test_unquoted_placeholder_becomes_a_number() -> None:
@@ -175,6 +218,60 @@ def test_text_must_hold_an_object(text: str) -> None:
     """Blank text and non-object documents are rejected as AWS rejects them."""
     with pytest.raises(DefinitionError) as error:
         load_definition(text)
+    assert _only(error) == Diagnostic(
+        "SCHEMA_VALIDATION_FAILED", "/", "Definition must be a valid JSON object"
+    )
+
+
+def test_json_error_quotes_a_short_excerpt() -> None:
+    """A JSON error quotes the first 80 characters of the text, in Jackson's truncated form."""
+    text = '{"Comment": "' + "x" * 300 + '", "StartAt": "A",, "States": {}}'
+    with pytest.raises(DefinitionError) as error:
+        StateMachine.from_definition(text)
+    assert _only(error).message == (
+        "Expecting property name enclosed in double quotes\n"
+        f' at [Source: (String)"{text[:80]}"[truncated {len(text) - 80} chars]; '
+        "line: 1, column: 332]"
+    )
+
+
+def test_file_error_quotes_no_content(tmp_path: Path) -> None:
+    """A JSON error in a file names the source as a file and quotes none of its content."""
+    path = tmp_path / "broken.asl.json"
+    path.write_text('{\n  "Secret": "s3cr3t",\n  "StartAt": "A",,\n}')
+    with pytest.raises(DefinitionError) as error:
+        StateMachine.from_file(path)
+    assert _only(error).message == (
+        "Expecting property name enclosed in double quotes\n"
+        " at [Source: (File); line: 3, column: 18]"
+    )
+    assert "s3cr3t" not in str(error.value)
+
+
+def test_yaml_error_quotes_a_short_excerpt() -> None:
+    """A YAML problem that quotes the document (an alias name) is cut to a short excerpt."""
+    problem = f"found undefined alias '{'a' * 200}'"
+    with pytest.raises(DefinitionError) as error:
+        StateMachine.from_definition(f"StartAt: *{'a' * 200}\n")
+    assert _only(error).message == (
+        f"Invalid YAML: {problem[:80]}[truncated {len(problem) - 80} chars] at line 1, column 10"
+    )
+
+
+def test_bytes_must_be_utf8() -> None:
+    """Bytes that are not UTF-8 are a DefinitionError naming the offending byte."""
+    with pytest.raises(DefinitionError) as error:
+        StateMachine.from_definition(b'{"StartAt": "\xff"}')
+    assert _only(error) == Diagnostic(
+        "INVALID_JSON_DESCRIPTION", "/", "Invalid UTF-8 invalid start byte at byte 13"
+    )
+
+
+@pytest.mark.parametrize("source", [None, [MACHINE], 42])
+def test_source_of_another_type_is_not_an_object(source: object) -> None:
+    """A source that is neither a mapping nor text is rejected as AWS rejects a non-object."""
+    with pytest.raises(DefinitionError) as error:
+        StateMachine.from_definition(source)  # type: ignore[arg-type]
     assert _only(error) == Diagnostic(
         "SCHEMA_VALIDATION_FAILED", "/", "Definition must be a valid JSON object"
     )

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from orchestra import StateMachine
-from orchestra._definition.load import load_definition
+from orchestra._definition.load import load_definition_file
 from orchestra._definition.validate import validate_definition
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "realworld"
@@ -76,7 +76,7 @@ def substitutions(text: str) -> dict[str, object]:
 
 def _load(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8-sig")
-    return load_definition(path, substitutions=substitutions(text))
+    return load_definition_file(path, substitutions=substitutions(text))
 
 
 def _cases() -> list[object]:
@@ -116,7 +116,7 @@ def test_definition_validates_clean(path: Path) -> None:
 def test_engine_accepts_definition(path: Path) -> None:
     """The engine compiles the definition through its public API."""
     text = path.read_text(encoding="utf-8-sig")
-    machine = StateMachine.from_definition(path, substitutions=substitutions(text))
+    machine = StateMachine.from_file(path, substitutions=substitutions(text))
     assert machine.program.states
 
 
