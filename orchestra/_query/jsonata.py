@@ -243,7 +243,11 @@ def compile_expression(
     wrapped = _WRAPPER.format(body=text)
     if "parse" in text:
         wrapped = f"({_PARSE_PRELUDE} {wrapped})"
-    compiled = jlens.Expression(wrapped)
+    try:
+        compiled = jlens.Expression(wrapped)
+    except jlens.JlensError as error:
+        # The wrapper nests the text a few levels deeper: near jlens's limit, it says so.
+        raise JsonataSyntaxError(error.code, str(error), None) from None
     dynamic = "eval" in text
     for name, (implementation, signature) in jsonata_functions.FUNCTIONS.items():
         # Each registered function costs every evaluation a little; a name that is nowhere

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from orchestra import TaskFailed, task
+from orchestra import DefinitionError, StateMachine, TaskFailed, task
 from tests.helpers import run
 
 pytestmark = pytest.mark.anyio
@@ -234,3 +234,18 @@ async def test_jsonpath_machine_may_hold_jsonata_states() -> None:
     }
     execution, _ = await run(definition, {"n": 21})
     assert execution.output == 42
+
+
+def test_an_expression_nested_to_the_evaluators_limit_is_a_definition_error() -> None:
+    """Nesting near the evaluator's bound gives a DefinitionError, not the evaluator's error."""
+    nested = "(" * 999 + "1" + ")" * 999
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "Output": "{% " + nested + " %}", "End": True}},
+    }
+    with pytest.raises(DefinitionError) as caught:
+        StateMachine.from_definition(definition)
+    assert caught.value.diagnostics[0].message == (
+        "State 'P': U1001: The expression is nested too deeply (the limit is 1000 levels)"
+    )
