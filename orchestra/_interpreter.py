@@ -22,8 +22,16 @@ from anyio.lowlevel import checkpoint
 from . import errors
 from ._observability import state_failed
 from ._query.growth import UNCHANGED, Affine
-from ._query.jsondata import MAX_DEPTH, Size, byte_size, encode, measure
-from ._runtime import Run, StateFailed, Visit, describe_exception_value, traceback_text
+from ._query.jsondata import MAX_DEPTH, Size, measure
+from ._runtime import (
+    Run,
+    StateFailed,
+    Visit,
+    checked,
+    describe_exception_value,
+    too_deep,
+    traceback_text,
+)
 from ._states.base import State
 
 # Yield to the event loop once a run has had the CPU this long: a loop of instant states
@@ -224,31 +232,6 @@ def internal_cause(exc: BaseException) -> str:
     return f"Internal error ({type(exc).__name__}: {describe_exception_value(exc)})"
 
 
-def checked(who: str, value: Any, size: int, depth: int, limit: int) -> Size:
-    """A payload's size and depth, given bounds on them; the failure AWS reports if over.
-
-    Bounds within the limits are returned as they are; otherwise ``value`` is measured.
-
-    Raises:
-        StateFailed: ``States.DataLimitExceeded``, naming ``who`` (a state or a task).
-    """
-    if size <= limit and depth <= MAX_DEPTH:
-        return Size(size, depth)
-    if size <= 8 * limit and 0 < depth <= MAX_DEPTH:
-        # The common case, kept lean: a bound a little over the limit on data known to be
-        # shallow; one pass of the C encoder tells the size.
-        exact = byte_size(encode(value))
-        if exact > limit:
-            raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_large(who))
-        return Size(exact, depth)
-    measured = measure(value, limit=limit, depth_bound=depth, size_bound=size)
-    if measured.depth > MAX_DEPTH:
-        raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_deep(who))
-    if measured.bytes > limit:
-        raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_large(who))
-    return measured
-
-
 def _check_assigned(who: str, assigned: Mapping[str, Any], limit: int) -> None:
     """Each variable, and everything one ``Assign`` stores, must fit a payload, as on AWS."""
     total = 0
@@ -263,16 +246,3 @@ def _check_assigned(who: str, assigned: Mapping[str, Any], limit: int) -> None:
                 f"The state/task '{who}' assigned variables with a size exceeding the "
                 "maximum number of bytes service limit.",
             )
-
-
-def too_large(who: str) -> str:
-    """AWS's cause for a payload over the size limit."""
-    return (
-        f"The state/task '{who}' returned a result with a size exceeding the maximum number "
-        "of bytes service limit."
-    )
-
-
-def too_deep(who: str) -> str:
-    """The cause for a payload nested deeper than the engine holds."""
-    return f"The state/task '{who}' returned a result nested more than {MAX_DEPTH} levels deep."

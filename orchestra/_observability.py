@@ -302,31 +302,31 @@ class Telemetry:
                 continue
             try:
                 subscription.callback(execution)
-            except BaseException as exc:
-                # A subscriber's error (even SystemExit) must not break the engine.
-                if passes_through(exc):
-                    raise
-                _log.error(
-                    "an execution subscriber failed",
-                    execution=execution.name,
-                    status=status,
-                    exception=traceback_text(exc),
-                )
+            except BaseException as exc:  # noqa: BLE001 - re-raised there when it must be
+                _subscriber_failed(exc, execution)
 
 
 async def _notify_async(callback: Callable[[Execution], Awaitable[Any]], execution: Any) -> None:
     try:
         await callback(execution)
-    except BaseException as exc:
-        # A subscriber's error (even SystemExit) must not break the engine.
-        if passes_through(exc):
-            raise
-        _log.error(
-            "an execution subscriber failed",
-            execution=execution.name,
-            status=execution.status.value,
-            exception=traceback_text(exc),
-        )
+    except BaseException as exc:  # noqa: BLE001 - re-raised there when it must be
+        _subscriber_failed(exc, execution)
+
+
+def _subscriber_failed(exc: BaseException, execution: Execution) -> None:
+    """Log a subscriber's error (even SystemExit): it must not break the engine.
+
+    Raises:
+        BaseException: ``exc`` itself, when it is a cancellation or Ctrl-C.
+    """
+    if passes_through(exc):
+        raise exc
+    _log.error(
+        "an execution subscriber failed",
+        execution=execution.name,
+        status=execution.status.value,
+        exception=traceback_text(exc),
+    )
 
 
 class ExecutionScope:

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
+from . import errors
 from ._history import History, iso_timestamp
 from ._query.failures import MAX_CAUSE_LENGTH as MAX_CAUSE_LENGTH
 from ._query.failures import MAX_ERROR_LENGTH as MAX_ERROR_LENGTH
 from ._query.failures import QueryFailure
 from ._query.failures import StateFailed as StateFailed
-from ._query.jsondata import JsonDataError, encode
+from ._query.jsondata import MAX_DEPTH, JsonDataError, Size, byte_size, encode, measure
 from .errors import QUERY_EVALUATION_ERROR
 
 if TYPE_CHECKING:
@@ -206,3 +207,41 @@ class Visit:
             f"An error occurred while executing the state '{self.state_name}' "
             f"(entered at the event id #{self.entered_id}). {cause}"
         )
+
+
+def checked(who: str, value: Any, size: int, depth: int, limit: int) -> Size:
+    """A payload's size and depth, given bounds on them; the failure AWS reports if over.
+
+    Bounds within the limits are returned as they are; otherwise ``value`` is measured.
+
+    Raises:
+        StateFailed: ``States.DataLimitExceeded``, naming ``who`` (a state or a task).
+    """
+    if size <= limit and depth <= MAX_DEPTH:
+        return Size(size, depth)
+    if size <= 8 * limit and 0 < depth <= MAX_DEPTH:
+        # The common case, kept lean: a bound a little over the limit on data known to be
+        # shallow; one pass of the C encoder tells the size.
+        exact = byte_size(encode(value))
+        if exact > limit:
+            raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_large(who))
+        return Size(exact, depth)
+    measured = measure(value, limit=limit, depth_bound=depth, size_bound=size)
+    if measured.depth > MAX_DEPTH:
+        raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_deep(who))
+    if measured.bytes > limit:
+        raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_large(who))
+    return measured
+
+
+def too_large(who: str) -> str:
+    """AWS's cause for a payload over the size limit."""
+    return (
+        f"The state/task '{who}' returned a result with a size exceeding the maximum number "
+        "of bytes service limit."
+    )
+
+
+def too_deep(who: str) -> str:
+    """The cause for a payload nested deeper than the engine holds."""
+    return f"The state/task '{who}' returned a result nested more than {MAX_DEPTH} levels deep."

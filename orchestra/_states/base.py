@@ -17,10 +17,10 @@ from .._dataflow import (
     payload_growth,
 )
 from .._jsonata_flow import ABSENT, JsonataValue, compile_value, is_jsonata
-from .._query.growth import UNCHANGED, Affine, Bound, Growth, Merge
+from .._query.growth import UNCHANGED, UNKNOWN, Affine, Bound, Growth, Merge
 from .._query.jsondata import Size, depth_of, measure
 from .._retry import Catcher, ErrorMatcher, RetryState, compile_retriers, find_catcher
-from .._runtime import StateFailed, Visit
+from .._runtime import StateFailed, Visit, checked
 
 Outcome = tuple[Any, str | None]
 
@@ -117,6 +117,42 @@ class State:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+
+class Arguments:
+    """Parameters (JSONPath) or Arguments (JSONata): the input a Task or a Parallel hands to
+    its work. It is a payload too, held to the same limits as a state's output."""
+
+    __slots__ = ("_bound", "_build")
+
+    def __init__(self, definition: Mapping[str, Any], *, jsonata: bool) -> None:
+        self._bound: Growth | JsonataValue | None
+        if jsonata:
+            value = definition.get("Arguments")
+            template = None if value is None else compile_value(value, "Arguments")
+            self._bound = template
+            self._build = None if template is None else template.selector()
+        else:
+            self._build = compile_payload(definition, "Parameters")
+            self._bound = payload_growth(definition, "Parameters")
+
+    def evaluate(self, data: Any, visit: Visit, who: str) -> tuple[Any, Size]:
+        """The work's input built from ``data`` (the effective input), and its size.
+
+        Raises:
+            StateFailed: ``States.DataLimitExceeded`` naming ``who``, or a template's failure.
+        """
+        if self._build is None:
+            return data, Size(visit.size, visit.depth)
+        value = self._build(data, visit)
+        limit = visit.run.settings.payload_limit
+        bound = self._bound
+        if isinstance(bound, JsonataValue):  # each expression is held to the limit
+            size, depth = bound.bound(limit), UNKNOWN
+        else:
+            assert bound is not None
+            size, depth = bound.apply(visit.size, visit.depth, visit.inner, limit)
+        return value, checked(who, value, size, depth, limit)
 
 
 class Recovering(State):

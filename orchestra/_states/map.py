@@ -13,7 +13,7 @@ from typing import Any, Final
 from .. import errors
 from .._dataflow import compile_payload, compile_selector, error_output
 from .._history import History
-from .._interpreter import Program, checked, run_program
+from .._interpreter import Program, run_program
 from .._jsonata_flow import JsonataValue, compile_number, compile_value
 from .._observability import ITERATION_SPAN, traced_jobs
 from .._query.failures import QueryFailure, to_json
@@ -22,7 +22,7 @@ from .._query.jsonata import expression_body, is_expression
 from .._query.jsondata import MAX_DEPTH, Size, depth_of, measure
 from .._query.paths import PathNotFound, compile_path
 from .._query.templates import template_growth
-from .._runtime import Run, StateFailed, Visit
+from .._runtime import Run, StateFailed, Visit, checked
 from .base import Outcome, Recovering
 from .fanout import fan_out
 

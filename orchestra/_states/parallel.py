@@ -5,64 +5,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._dataflow import compile_payload, payload_growth
-from .._interpreter import Program, checked, run_program
-from .._jsonata_flow import JsonataValue, compile_value
+from .._interpreter import Program, run_program
 from .._observability import BRANCH_SPAN, traced_jobs
-from .._query.growth import UNKNOWN, Growth
 from .._query.jsondata import MAX_DEPTH, Size
 from .._runtime import Visit
-from .base import Outcome, Recovering
+from .base import Arguments, Outcome, Recovering
 from .fanout import fan_out
 
 
 class ParallelState(Recovering):
     """``Type: Parallel`` (branches compiled by the definition compiler)."""
 
-    __slots__ = ("branches", "parameters", "parameters_growth")
+    __slots__ = ("arguments", "branches")
 
     failed_event = "ParallelStateFailed"
 
     def __init__(self, name: str, definition: Mapping[str, Any], branches: list[Program]) -> None:
         super().__init__(name, definition)
         self.branches = branches
-        self.parameters_growth: Growth | JsonataValue | None
-        if self.jsonata:
-            arguments = definition.get("Arguments")
-            self.parameters_growth = (
-                None if arguments is None else compile_value(arguments, "Arguments")
-            )
-            self.parameters = (
-                None if self.parameters_growth is None else self.parameters_growth.selector()
-            )
-        else:
-            self.parameters = compile_payload(definition, "Parameters")
-            self.parameters_growth = payload_growth(definition, "Parameters")
+        self.arguments = Arguments(definition, jsonata=self.jsonata)
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Run the branches (retrying and catching as configured)."""
         effective = data if self.input_path is None else self.input_path(data, visit)
-        size = Size(visit.size, visit.depth)
-        if self.parameters is not None:
-            effective = self.parameters(effective, visit)
-            size = self._parameters_size(effective, visit)
+        effective, size = self.arguments.evaluate(effective, visit, self.name)
 
         async def attempt(retry_count: int) -> Outcome:
             results, result_size = await self._run_branches(effective, size, visit)
             return self.shape(data, results, visit, result_size)
 
         return await self.recover(data, visit, attempt)
-
-    def _parameters_size(self, effective: Any, visit: Visit) -> Size:
-        """The branches' input is a payload too: held to the limits as a state's input."""
-        limit = visit.run.settings.payload_limit
-        growth = self.parameters_growth
-        if isinstance(growth, JsonataValue):
-            size, depth = growth.bound(limit), UNKNOWN
-        else:
-            assert growth is not None
-            size, depth = growth.apply(visit.size, visit.depth, visit.inner, limit)
-        return checked(self.name, effective, size, depth, limit)
 
     async def _run_branches(
         self, effective: Any, size: Size, visit: Visit

@@ -9,18 +9,15 @@ from typing import Any, Final
 
 from .. import errors
 from .._callbacks import open_callback, unbound_callback
-from .._dataflow import compile_payload, payload_growth
-from .._interpreter import checked, too_large
 from .._invoke import Invocation, invoke_task
-from .._jsonata_flow import JsonataValue, compile_number, compile_value
+from .._jsonata_flow import compile_number
 from .._query.failures import QueryFailure
-from .._query.growth import IDENTITY, UNKNOWN, Growth
 from .._query.jsonata import is_expression
 from .._query.jsondata import JsonDataError, Size, decode, encode, load
 from .._query.paths import PathNotFound, compile_path
-from .._runtime import Run, StateFailed, Visit
+from .._runtime import Run, StateFailed, Visit, too_large
 from .._tasks import Target, TaskSpec, lambda_function_arn, target_of
-from .base import Outcome, Recovering
+from .base import Arguments, Outcome, Recovering
 
 # What lambda:invoke's response envelope adds around a payload (headers, request ids).
 _ENVELOPE_BYTES: Final = 2048
@@ -34,23 +31,12 @@ _NOT_FOUND: Final = (
 class TaskState(Recovering):
     """``Type: Task``."""
 
-    __slots__ = ("heartbeat", "parameters", "parameters_growth", "target", "timeout")
+    __slots__ = ("arguments", "heartbeat", "target", "timeout")
 
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
         self.target: Target = target_of(definition["Resource"])
-        self.parameters_growth: Growth | JsonataValue | None
-        if self.jsonata:
-            arguments = definition.get("Arguments")
-            self.parameters_growth = (
-                None if arguments is None else compile_value(arguments, "Arguments")
-            )
-            self.parameters = (
-                None if self.parameters_growth is None else self.parameters_growth.selector()
-            )
-        else:
-            self.parameters = compile_payload(definition, "Parameters")
-            self.parameters_growth = payload_growth(definition, "Parameters")
+        self.arguments = Arguments(definition, jsonata=self.jsonata)
         self.timeout = _compile_seconds(definition, "TimeoutSeconds")
         self.heartbeat = _compile_seconds(definition, "HeartbeatSeconds")
 
@@ -69,8 +55,7 @@ class TaskState(Recovering):
         run = visit.run
         target = self.target
         callback = open_callback(visit, target) if target.wait_for_token else None
-        parameters = effective if self.parameters is None else self.parameters(effective, visit)
-        self._check_parameters(parameters, visit)
+        parameters, _ = self.arguments.evaluate(effective, visit, self.name)
         timeout = self.timeout(effective, visit) if self.timeout is not None else None
         heartbeat = self.heartbeat(effective, visit) if self.heartbeat is not None else None
 
@@ -136,18 +121,6 @@ class TaskState(Recovering):
             size = Size(size.bytes + _ENVELOPE_BYTES, max(size.depth + 1, _ENVELOPE_DEPTH))
         run.history.add(f"{prefix}Succeeded", now(), {**base, "output": result})
         return result, size
-
-    def _check_parameters(self, parameters: Any, visit: Visit) -> None:
-        """The task's input is a payload too: AWS holds it to the same limits."""
-        limit = visit.run.settings.payload_limit
-        growth = self.parameters_growth
-        if growth is None or growth is IDENTITY:
-            return
-        if isinstance(growth, JsonataValue):  # each expression is held to the limit
-            size, depth = growth.bound(limit), UNKNOWN
-        else:
-            size, depth = growth.apply(visit.size, visit.depth, visit.inner, limit)
-        checked(self.name, parameters, size, depth, limit)
 
     def _bind(self, run: Run, parameters: Any) -> tuple[TaskSpec | None, Any, str | None]:
         """The task to call, the payload it gets, and the Lambda ARN it stands for."""
