@@ -23,10 +23,10 @@ from .paths import Path, Step
 _SMALL_CONTEXT: Final = frozenset({"StateMachine", "State", "Task"})
 _SMALL_EXECUTION: Final = frozenset({"Id", "Name", "RoleArn", "StartTime", "RedriveCount"})
 _SMALL_BYTES: Final = 4096
+_SMALL_DEPTH: Final = 2
 
 UNKNOWN: Final = 1 << 62
 """A bound that says nothing: the value must be measured."""
-_SMALL_DEPTH: Final = 2
 
 # Intrinsic functions whose result is small whatever their arguments (a number, a boolean, a
 # UUID, a digest, at most 1,000 small integers).
@@ -168,14 +168,14 @@ def output_bound(result: Growth, steps: tuple[Step, ...] | None) -> Bound:
             return grown, depth if depth > floor else floor, grown
 
         return replaced
-    overhead, levels = result_path_growth(steps)
-    floor += levels
-    deeper += levels
-    top = len(steps) == 1
-    if top and not scale and not external:
+    if len(steps) == 1 and not scale and not external:
         # The commonest shape by far: a template reading fields of the input, its result
-        # put under a key (``{"i.$": "$.i"}`` at ``$.r``). Kept to a few operations.
+        # put under a key (``{"i.$": "$.i"}`` at ``$.r``). result_merge's rule for a key of
+        # the output, folded into one closure with a few operations.
+        overhead, levels = result_path_growth(steps)
         extra += overhead
+        floor += levels
+        deeper += levels
 
         def beside(size: int, depth: int, inner: int, limit: int) -> tuple[int, int, int]:
             grown = part * inner + extra
@@ -187,18 +187,13 @@ def output_bound(result: Growth, steps: tuple[Step, ...] | None) -> Bound:
             )
 
         return beside
+    merge = result_merge(steps)
+    assert merge is not None
 
     def placed(size: int, depth: int, inner: int, limit: int) -> tuple[int, int, int]:
         grown = scale * size + part * inner + extra + external * limit
         result_depth = depth + deeper
-        if result_depth < floor:
-            result_depth = floor
-        if top:
-            # The result is one of the output's own values, beside the input's others.
-            inner = inner if inner > grown else grown
-        else:
-            inner += grown + overhead
-        return size + grown + overhead, depth if depth > result_depth else result_depth, inner
+        return merge(size, depth, inner, grown, result_depth if result_depth > floor else floor)
 
     return placed
 
@@ -255,9 +250,6 @@ IDENTITY: Final = Growth()
 
 INNER: Final = Growth(scale=0, part=1)
 """A value inside the input (a definite path with at least one step)."""
-
-NOTHING: Final = Growth(scale=0)
-"""An empty value: no bytes beyond a constant, no depth."""
 
 OPAQUE: Final = Growth(scale=0, opaque=True)
 """A value with no bound until it is built (an indefinite path, most intrinsic functions)."""

@@ -61,33 +61,20 @@ def _refuse(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _make_encoder(*, check_circular: bool) -> Callable[[Any], str]:
+def _make_encoder() -> Callable[[Any], str]:
+    """Compact JSON text of engine data (a tree or a DAG: it never contains itself)."""
     if _c_make_encoder is None:  # pragma: no cover
-        encoder = json.JSONEncoder(
+        return json.JSONEncoder(
             separators=(",", ":"),
             ensure_ascii=False,
             allow_nan=False,
-            check_circular=check_circular,
+            check_circular=False,
             default=_refuse,
-        )
-        return encoder.encode
-
-    def c_encoder(markers: dict[int, Any] | None) -> Any:
-        return _c_make_encoder(
-            markers, _refuse, encode_basestring, None, ":", ",", False, False, False
-        )
-
-    if check_circular:
-        # The C encoder keeps the containers it is inside in ``markers``; after a failure
-        # they would stay there, so each call gets its own.
-        def encode_checked(value: Any) -> str:
-            if type(value) is str:
-                return str(encode_basestring(value))
-            return "".join(c_encoder({})(value, 0))
-
-        return encode_checked
+        ).encode
     # The C encoder directly: json.dumps builds a JSONEncoder on every call with options.
-    c_encode = c_encoder(None)
+    c_encode = _c_make_encoder(
+        None, _refuse, encode_basestring, None, ":", ",", False, False, False
+    )
 
     def encode(value: Any) -> str:
         if type(value) is str:
@@ -97,7 +84,7 @@ def _make_encoder(*, check_circular: bool) -> Callable[[Any], str]:
     return encode
 
 
-_encode_trusted = _make_encoder(check_circular=False)
+_encode_trusted = _make_encoder()
 
 
 def byte_size(text: str) -> int:
