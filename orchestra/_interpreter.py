@@ -8,7 +8,6 @@ checked against the payload limit before it is recorded, as AWS checks it.
 
 from __future__ import annotations
 
-import time
 from collections import ChainMap
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from ._query.jsondata import MAX_DEPTH, Size, measure
 from ._runtime import (
     Run,
     StateFailed,
+    TimeSlice,
     Visit,
     checked,
     describe_exception_value,
@@ -34,11 +34,8 @@ from ._runtime import (
 )
 from ._states.base import State
 
-# Yield to the event loop once a run has had the CPU this long: a loop of instant states
-# must not starve other executions, but a checkpoint per state costs time. The clock is read
-# every few transitions only; a slow state (a JSONata expression near its time limit) is
-# bounded by its own limit.
-_TIME_SLICE: Final = 0.002
+# The time slice (see TimeSlice) is looked at every few transitions only; a slow state (a
+# JSONata expression near its time limit) is bounded by its own limit.
 _CLOCK_EVERY: Final = 8
 _log = structlog.get_logger("orchestra")
 
@@ -146,10 +143,9 @@ async def run_program(
     data_size, data_depth = size
     data_inner = data_size
     max_depth = MAX_DEPTH
-    clock = time.perf_counter
-    # The clock is first read after a few transitions: most branches and iterations are over
-    # before that, and pay nothing for the time slice.
-    pause_at = 0.0
+    # The slice is first looked at after a few transitions: most branches and iterations
+    # are over before that, and pay nothing for it.
+    slice_ = TimeSlice()
     countdown = _CLOCK_EVERY
     entered_time = now() if entered is None else entered
     while True:
@@ -207,9 +203,8 @@ async def run_program(
         countdown -= 1
         if not countdown:
             countdown = _CLOCK_EVERY
-            if clock() >= pause_at:
+            if slice_.due():
                 await checkpoint()
-                pause_at = clock() + _TIME_SLICE
 
 
 def internal_failure(visit: Visit, exc: Exception) -> StateFailed:

@@ -8,11 +8,12 @@ everything that belongs to one entry into a state lives in :class:`Visit`.
 from __future__ import annotations
 
 import random
+import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import anyio
 
@@ -30,6 +31,31 @@ if TYPE_CHECKING:
     from ._clock import Clock
     from ._observability import StateTracing, Telemetry
     from ._tasks import TaskRegistry
+
+
+TIME_SLICE: Final = 0.002
+"""Seconds a task may keep the CPU before it yields to the event loop."""
+
+
+class TimeSlice:
+    """Tells a loop of instant steps (states, iterations) when to yield to the event loop.
+
+    By elapsed time rather than by count: a loop of cheap steps must not starve other
+    executions, a checkpoint per step costs time, and some steps are slow.
+    """
+
+    __slots__ = ("_until",)
+
+    def __init__(self) -> None:
+        self._until = time.perf_counter() + TIME_SLICE
+
+    def due(self) -> bool:
+        """Whether the slice is over (and a new one starts)."""
+        moment = time.perf_counter()
+        if moment < self._until:
+            return False
+        self._until = moment + TIME_SLICE
+        return True
 
 
 def passes_through(exc: BaseException) -> bool:

@@ -12,9 +12,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import anyio
+import anyio.lowlevel
 
 from .._clock import Clock
-from .._runtime import StateFailed
+from .._runtime import StateFailed, TimeSlice
 
 # An unbounded Map still runs through a worker pool: AWS's largest concurrency (a distributed
 # Map's 10,000) bounds the number of coroutines alive at once.
@@ -58,8 +59,12 @@ async def fan_out(
 
     async def worker(busy: Any, scope: anyio.CancelScope) -> None:
         nonlocal failure, failures
+        # A job of instant states never suspends: a worker yields now and then by itself.
+        slice_ = TimeSlice()
         try:
             for index in indices:
+                if slice_.due():
+                    await anyio.lowlevel.checkpoint()
                 try:
                     results[index] = await job(index)
                 except StateFailed as failed:
