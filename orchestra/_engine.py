@@ -120,9 +120,9 @@ class Engine:
         max_history_events: int = DEFAULT_EVENT_LIMIT,
         jsonata_timeout: float = DEFAULT_JSONATA_TIMEOUT,
     ) -> None:
-        self.account = account
-        self.region = region
-        self.clock: Clock = clock or SystemClock()
+        self.account = _text(account, "account")
+        self.region = _text(region, "region")
+        self.clock: Clock = _clock(clock)
         self.payload_limit = _positive_int(payload_limit, "payload_limit")
         self.express_timeout = _positive_number(express_timeout, "express_timeout")
         self.express_history = express_history
@@ -133,6 +133,8 @@ class Engine:
         max_threads = _positive_int(max_threads, "max_threads")
         self._open = 0
         self.callbacks = CallbackRegistry()
+        if isinstance(tasks, str | bytes) or not isinstance(tasks, Iterable):
+            raise RegistrationError(f"tasks must be a list of @task functions, not {tasks!r}")
         self._tasks = self._bind_tasks(list(tasks))
         self._machines: dict[str, StateMachine] = {}
         for machine in machines:
@@ -166,8 +168,11 @@ class Engine:
         ARN find their machine here. Registering the same machine again does nothing.
 
         Raises:
-            RegistrationError: another machine is registered under the same name.
+            RegistrationError: another machine is registered under the same name, or
+                ``machine`` is not a StateMachine.
         """
+        if not isinstance(machine, StateMachine):
+            raise RegistrationError(f"only a StateMachine can be registered, not {machine!r}")
         existing = self._machines.get(machine.name)
         if existing is not None and existing is not machine:
             raise RegistrationError(
@@ -531,12 +536,23 @@ class Engine:
             status: only executions with this status (``"RUNNING"``, ``"FAILED"``, ...).
 
         Raises:
-            ValueError: the status is not an execution status.
+            InvalidArgument: the status is not an execution status, or ``machine`` names
+                none (a ValueError too).
         """
         name = None
-        if machine is not None:
-            name = machine.name if isinstance(machine, StateMachine) else _machine_name(machine)
-        wanted = None if status is None else ExecutionStatus(status)
+        if isinstance(machine, StateMachine):
+            name = machine.name
+        elif isinstance(machine, str):
+            name = _machine_name(machine)
+        elif machine is not None:
+            raise InvalidArgument(f"a state machine, its name or ARN is needed, not {machine!r}")
+        try:
+            wanted = None if status is None else ExecutionStatus(status)
+        except ValueError:
+            raise InvalidArgument(
+                f"{status!r} is not an execution status: use one of "
+                f"{', '.join(member.value for member in ExecutionStatus)}"
+            ) from None
         return [
             execution
             for execution in reversed(self._executions.values())
@@ -612,7 +628,7 @@ class Engine:
 
         Raises:
             TypeError: the callback is not callable.
-            ValueError: a status is not one an execution closes with.
+            InvalidArgument: a status is not one an execution closes with (a ValueError).
         """
         if not callable(callback):
             raise TypeError(f"subscribe needs a callable, not {callback!r}")
@@ -715,6 +731,27 @@ class _Unrecorded(History):
         """Count the event; return its id."""
         self._count += 1
         return self._count
+
+
+def _text(value: object, name: str) -> str:
+    """An engine option that must be text (an account id, a region)."""
+    if not isinstance(value, str) or not value:
+        raise InvalidArgument(f"{name} must be a non-empty string, not {value!r}")
+    return value
+
+
+def _clock(clock: object) -> Clock:
+    """The engine's clock: the system's, or an object with a clock's methods."""
+    if clock is None:
+        return SystemClock()
+    missing = [
+        method
+        for method in ("now", "sleep", "timeout", "busy", "idle", "run")
+        if not callable(getattr(clock, method, None))
+    ]
+    if missing:
+        raise InvalidArgument(f"clock {clock!r} lacks a clock's methods: {', '.join(missing)}")
+    return clock  # type: ignore[return-value]
 
 
 def _positive_int(value: object, name: str) -> int:

@@ -87,6 +87,7 @@ class StateMachine:
             >>> machine.name
             'StateMachine'
         """
+        _check_options(name, type, role_arn, substitutions)
         definition = load_definition(source, substitutions=substitutions)
         return cls._compiled(definition, "StateMachine" if name is None else name, type, role_arn)
 
@@ -120,6 +121,7 @@ class StateMachine:
             >>> machine.name
             'order'
         """
+        _check_options(name, type, role_arn, substitutions)
         definition = load_definition_file(path, substitutions=substitutions)
         return cls._compiled(
             definition, _default_name(path) if name is None else name, type, role_arn
@@ -129,21 +131,7 @@ class StateMachine:
     def _compiled(
         cls, definition: dict[str, Any], name: str, type: MachineType, role_arn: str | None
     ) -> StateMachine:
-        problems: list[Diagnostic] = []
-        if not _NAME.fullmatch(name):
-            problems.append(
-                Diagnostic(
-                    "INVALID_NAME",
-                    "",
-                    f"Invalid state machine name '{name}': use 1-80 letters, digits, '-' or '_'",
-                )
-            )
-        if type not in ("STANDARD", "EXPRESS"):
-            problems.append(
-                Diagnostic("INVALID_TYPE", "", f"type must be STANDARD or EXPRESS, not {type!r}")
-            )
-        if problems:
-            raise DefinitionError(problems)
+        _check_options(name, type, role_arn, None)
         program = compile_definition(definition, machine_type=type)
         return cls(name=name, type=type, role_arn=role_arn, definition=definition, program=program)
 
@@ -166,6 +154,43 @@ class StateMachine:
 
     def __repr__(self) -> str:
         return f"StateMachine(name={self.name!r}, type={self.type!r})"
+
+
+def _check_options(name: object, type: object, role_arn: object, substitutions: object) -> None:
+    """The options of ``from_definition`` and ``from_file``, checked before anything is read.
+
+    Raises:
+        DefinitionError: listing every option that is wrong.
+    """
+    problems: list[Diagnostic] = []
+    if name is not None and (not isinstance(name, str) or not _NAME.fullmatch(name)):
+        problems.append(
+            Diagnostic(
+                "INVALID_NAME",
+                "",
+                f"Invalid state machine name {name!r}: use 1-80 letters, digits, '-' or '_'",
+            )
+        )
+    if type not in ("STANDARD", "EXPRESS"):
+        problems.append(
+            Diagnostic("INVALID_TYPE", "", f"type must be STANDARD or EXPRESS, not {type!r}")
+        )
+    if role_arn is not None and not isinstance(role_arn, str):
+        problems.append(
+            Diagnostic("INVALID_ROLE_ARN", "", f"role_arn must be a string, not {role_arn!r}")
+        )
+    if substitutions is not None and not (
+        isinstance(substitutions, Mapping) and all(isinstance(key, str) for key in substitutions)
+    ):
+        problems.append(
+            Diagnostic(
+                "INVALID_SUBSTITUTIONS",
+                "",
+                "substitutions must map placeholder names (strings) to values",
+            )
+        )
+    if problems:
+        raise DefinitionError(problems)
 
 
 def _default_name(path: str | os.PathLike[str]) -> str:

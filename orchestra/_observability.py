@@ -39,6 +39,7 @@ from opentelemetry.trace import (
 
 from ._execution import Execution, ExecutionStatus
 from ._runtime import StateFailed, passes_through, traceback_text
+from .errors import InvalidArgument
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
@@ -268,7 +269,7 @@ class Telemetry:
             wanted = frozenset([statuses] if isinstance(statuses, str) else map(str, statuses))
             unknown = wanted - _CLOSED_STATUSES
             if unknown:
-                raise ValueError(
+                raise InvalidArgument(
                     f"unknown execution statuses {sorted(unknown)}: "
                     f"use {', '.join(sorted(_CLOSED_STATUSES))}"
                 )

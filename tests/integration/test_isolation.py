@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from datetime import datetime
 from typing import Any
 
@@ -12,12 +13,14 @@ import pytest
 import sniffio
 
 from orchestra import (
+    DefinitionError,
     Engine,
     ExecutionLimitExceeded,
     InvalidArgument,
     InvalidExecutionInput,
     InvalidName,
     InvalidOutput,
+    RegistrationError,
     StateMachine,
     TaskFailed,
     task,
@@ -370,3 +373,60 @@ async def test_the_open_execution_limit_refuses_one_more() -> None:
         await first.wait()
         third = await engine.start_execution(BYSTANDER, {})
         assert await third.result() == {"fine": True}
+
+
+PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"name": 123}, "Invalid state machine name 123: use 1-80 letters, digits, '-' or '_'"),
+        ({"role_arn": 5}, "role_arn must be a string, not 5"),
+        ({"substitutions": ["A"]}, "substitutions must map placeholder names (strings) to values"),
+        (
+            {"substitutions": {1: "a"}},
+            "substitutions must map placeholder names (strings) to values",
+        ),
+    ],
+    ids=["name", "role-arn", "substitutions-list", "substitutions-keys"],
+)
+def test_from_definition_checks_its_options(options: dict[str, Any], message: str) -> None:
+    """Options of the wrong type give a DefinitionError naming them, not a TypeError."""
+    with pytest.raises(DefinitionError) as caught:
+        StateMachine.from_definition(PASS, **options)
+    assert [problem.message for problem in caught.value.diagnostics] == [message]
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"tasks": 5}, RegistrationError, "tasks must be a list of @task functions, not 5"),
+        ({"machines": [5]}, RegistrationError, "only a StateMachine can be registered, not 5"),
+        ({"account": 5}, InvalidArgument, "account must be a non-empty string, not 5"),
+        ({"region": ""}, InvalidArgument, "region must be a non-empty string, not ''"),
+        (
+            {"clock": object()},
+            InvalidArgument,
+            "lacks a clock's methods: now, sleep, timeout, busy, idle, run",
+        ),
+    ],
+    ids=["tasks", "machines", "account", "region", "clock"],
+)
+def test_engine_checks_what_it_is_given(
+    options: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    """A wrong argument to Engine() is a typed error at once, not a crash when it runs."""
+    with pytest.raises(error, match=re.escape(message)):
+        Engine(**options)
+
+
+async def test_list_executions_checks_its_arguments() -> None:
+    """An unknown status or a machine that is not one is an InvalidArgument."""
+    async with Engine(clock=VirtualClock()) as engine:
+        with pytest.raises(InvalidArgument, match="'DONE' is not an execution status"):
+            engine.list_executions(status="DONE")
+        with pytest.raises(InvalidArgument, match="a state machine, its name or ARN is needed"):
+            engine.list_executions(machine=5)  # type: ignore[arg-type]
+        with pytest.raises(RegistrationError, match="only a StateMachine can be registered"):
+            engine.register("m")  # type: ignore[arg-type]
