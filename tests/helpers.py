@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
 
 from orchestra import Engine, Execution, HistoryEvent, StateMachine
+from orchestra._clock import SystemClock
 from orchestra.testing import VirtualClock
 
 
@@ -45,7 +44,7 @@ def machine(*states: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     return {"StartAt": states[0][0], "States": body}
 
 
-class FastClock:
+class FastClock(SystemClock):
     """Real time, a hundred times faster: a one-second timeout fires after 10 ms.
 
     For the few tests that need time to pass while a sync task blocks its thread (a virtual
@@ -54,24 +53,8 @@ class FastClock:
 
     SCALE = 0.01
 
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    @contextmanager
-    def busy(self) -> Iterator[None]:
-        yield
-
-    @contextmanager
-    def idle(self) -> Iterator[None]:
-        yield
-
-    async def run(self) -> None:
-        return None
-
     async def sleep(self, seconds: float) -> None:
-        await anyio.sleep(max(seconds, 0.0) * self.SCALE)
+        await super().sleep(seconds * self.SCALE)
 
     def timeout(self, seconds: float | None) -> anyio.CancelScope:
-        if seconds is None:
-            return anyio.CancelScope()
-        return anyio.CancelScope(deadline=anyio.current_time() + seconds * self.SCALE)
+        return super().timeout(None if seconds is None else seconds * self.SCALE)
