@@ -44,6 +44,22 @@ def machine(*states: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     return {"StartAt": states[0][0], "States": body}
 
 
+# Map item processors: one that passes every item through, one that fails item 2 alone.
+PASS_THROUGH = {"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "End": True}}}
+FAIL_ON_TWO = {
+    "StartAt": "Check",
+    "States": {
+        "Check": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "Broken"}],
+            "Default": "Fine",
+        },
+        "Broken": {"Type": "Fail", "Error": "Bad", "Cause": "item two"},
+        "Fine": {"Type": "Succeed"},
+    },
+}
+
+
 class FastClock(SystemClock):
     """Real time, a hundred times faster: a one-second timeout fires after 10 ms.
 

@@ -28,34 +28,28 @@ def jsonata_choice(*rules: dict[str, Any], **fields: Any) -> dict[str, Any]:
     }
 
 
+# One rule and a default, each assigning its own $picked.
+RULE_OR_DEFAULT = jsonata_choice(
+    {
+        "Condition": "{% $states.input.condition %}",
+        "Assign": {"picked": "rule"},
+        "Next": "Done",
+    },
+    Assign={"picked": "default"},
+    Default="Done",
+)
+
+
 async def test_a_matching_jsonata_rule_assigns_its_variables() -> None:
     """The matched rule's Assign applies, not the state's."""
-    definition = jsonata_choice(
-        {
-            "Condition": "{% $states.input.condition %}",
-            "Assign": {"picked": "rule"},
-            "Next": "Done",
-        },
-        Assign={"picked": "default"},
-        Default="Done",
-    )
-    execution, history = await run(definition, {"condition": True})
+    execution, history = await run(RULE_OR_DEFAULT, {"condition": True})
     assert execution.output == "rule"
     assert [e.type for e in history][1:3] == ["ChoiceStateEntered", "ChoiceStateExited"]
 
 
 async def test_the_default_branch_takes_the_state_assign() -> None:
     """No rule matched: the state-level Assign applies on the way to Default."""
-    definition = jsonata_choice(
-        {
-            "Condition": "{% $states.input.condition %}",
-            "Assign": {"picked": "rule"},
-            "Next": "Done",
-        },
-        Assign={"picked": "default"},
-        Default="Done",
-    )
-    execution, _ = await run(definition, {"condition": False})
+    execution, _ = await run(RULE_OR_DEFAULT, {"condition": False})
     assert execution.output == "default"
 
 

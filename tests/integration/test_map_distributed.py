@@ -9,24 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import run
+from tests.helpers import FAIL_ON_TWO, PASS_THROUGH, run
 
 pytestmark = pytest.mark.anyio
-
-PASS_THROUGH = {"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "End": True}}}
-# Fails the iteration of item 2, lets every other item through.
-FAIL_ON_TWO = {
-    "StartAt": "Check",
-    "States": {
-        "Check": {
-            "Type": "Choice",
-            "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "Broken"}],
-            "Default": "Fine",
-        },
-        "Broken": {"Type": "Fail", "Error": "Bad", "Cause": "item two"},
-        "Fine": {"Type": "Succeed"},
-    },
-}
 
 
 def distributed_map(processor: dict[str, Any] = PASS_THROUGH, **fields: Any) -> dict[str, Any]:

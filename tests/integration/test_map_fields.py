@@ -11,24 +11,11 @@ import pytest
 
 from orchestra import TaskContext, task
 from orchestra.testing import VirtualClock
-from tests.helpers import run
+from tests.helpers import FAIL_ON_TWO, PASS_THROUGH, run
 
 pytestmark = pytest.mark.anyio
 
 WORK = "arn:aws:lambda:us-east-1:123456789012:function:work"
-PASS_THROUGH = {"StartAt": "Inner", "States": {"Inner": {"Type": "Pass", "End": True}}}
-FAIL_ON_TWO = {
-    "StartAt": "Check",
-    "States": {
-        "Check": {
-            "Type": "Choice",
-            "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "Broken"}],
-            "Default": "Fine",
-        },
-        "Broken": {"Type": "Fail", "Error": "Bad", "Cause": "item two"},
-        "Fine": {"Type": "Succeed"},
-    },
-}
 
 
 def map_state(processor: dict[str, Any] = PASS_THROUGH, **fields: Any) -> dict[str, Any]:
