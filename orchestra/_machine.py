@@ -131,7 +131,6 @@ class StateMachine:
     def _compiled(
         cls, definition: dict[str, Any], name: str, type: MachineType, role_arn: str | None
     ) -> StateMachine:
-        _check_options(name, type, role_arn, None)
         program = compile_definition(definition, machine_type=type)
         return cls(name=name, type=type, role_arn=role_arn, definition=definition, program=program)
 
