@@ -28,6 +28,18 @@ def jsonata_choice(*rules: dict[str, Any], **fields: Any) -> dict[str, Any]:
     }
 
 
+def value_is_one(**fields: Any) -> dict[str, Any]:
+    """A JSONPath machine whose Choice C goes to Done when $.value is 1."""
+    rule = {"Variable": "$.value", "NumericEquals": 1, "Next": "Done"}
+    return {
+        "StartAt": "C",
+        "States": {
+            "C": {"Type": "Choice", "Choices": [rule], **fields},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+
+
 # One rule and a default, each assigning its own $picked.
 RULE_OR_DEFAULT = jsonata_choice(
     {
@@ -73,33 +85,14 @@ async def test_a_jsonata_choice_without_match_or_default_fails() -> None:
 
 async def test_a_jsonpath_choice_without_match_or_default_fails() -> None:
     """The same holds for JSONPath rules."""
-    definition = {
-        "StartAt": "C",
-        "States": {
-            "C": {
-                "Type": "Choice",
-                "Choices": [{"Variable": "$.value", "NumericEquals": 1, "Next": "Done"}],
-            },
-            "Done": {"Type": "Succeed"},
-        },
-    }
+    definition = value_is_one()
     execution, _ = await run(definition, {"value": 2})
     assert (execution.error, execution.cause) == ("States.NoChoiceMatched", ENTERED_AT_2 + NO_MATCH)
 
 
 async def test_a_jsonpath_rule_on_a_missing_variable_is_a_runtime_error() -> None:
     """A rule comparing a path the input lacks fails the run with States.Runtime."""
-    definition = {
-        "StartAt": "C",
-        "States": {
-            "C": {
-                "Type": "Choice",
-                "Choices": [{"Variable": "$.value", "NumericEquals": 1, "Next": "Done"}],
-                "Default": "Done",
-            },
-            "Done": {"Type": "Succeed"},
-        },
-    }
+    definition = value_is_one(Default="Done")
     execution, _ = await run(definition, {})
     assert (execution.error, execution.cause) == (
         "States.Runtime",
