@@ -353,11 +353,7 @@ class Engine:
             scope.started()
             await self._execute(execution, run, input_size, role_arn)
         except Exception as exc:  # noqa: BLE001 - the runner's last-resort guard
-            _log.error(
-                "internal error while running an execution",
-                execution=execution.name,
-                exception=traceback_text(exc),
-            )
+            _log_internal_error(execution, exc)
             if not execution.done:
                 execution._close(
                     ExecutionStatus.FAILED,
@@ -414,11 +410,7 @@ class Engine:
                 except Exception as exc:  # noqa: BLE001 - see internal_cause
                     # Whatever escaped the states' own guard (a clock, a hook) fails this
                     # execution alone, recorded as any failure is.
-                    _log.error(
-                        "internal error while running an execution",
-                        execution=execution.name,
-                        exception=traceback_text(exc),
-                    )
+                    _log_internal_error(execution, exc)
                     raise StateFailed(errors.RUNTIME, internal_cause(exc)) from None
                 if timed_out:
                     history.add(
@@ -501,9 +493,8 @@ class Engine:
 
         Its running tasks are cancelled (a sync task's ``ctx.cancelled`` becomes true and
         its thread is left to finish on its own), the ``.sync`` children it waits for are
-        stopped too, and its
-        history ends with ``ExecutionAborted`` carrying ``error`` and ``cause``. Stopping a
-        closed execution changes nothing.
+        stopped too, and its history ends with ``ExecutionAborted`` carrying ``error`` and
+        ``cause``. Stopping a closed execution changes nothing.
 
         Args:
             execution: the execution or its ARN.
@@ -731,6 +722,15 @@ class _Unrecorded(History):
         """Count the event; return its id."""
         self._count += 1
         return self._count
+
+
+def _log_internal_error(execution: Execution, exc: Exception) -> None:
+    """Log an error the engine did not foresee while running ``execution``, with its traceback."""
+    _log.error(
+        "internal error while running an execution",
+        execution=execution.name,
+        exception=traceback_text(exc),
+    )
 
 
 def _text(value: object, name: str) -> str:
