@@ -508,7 +508,7 @@ class Engine:
             ExecutionDoesNotExist: the execution is unknown to this engine.
             InvalidArgument: ``error`` or ``cause`` is not a string, or is too long.
         """
-        check_failure_fields(error, cause)
+        _check_failure_fields(error, cause)
         found = self._lookup(execution)
         if not found.done:
             found._stop(error, cause)
@@ -588,7 +588,7 @@ class Engine:
             InvalidArgument: ``error`` (up to 256 characters) or ``cause`` (up to 32,768)
                 is not a string, or is too long.
         """
-        check_failure_fields(error, cause)
+        _check_failure_fields(error, cause)
         self.callbacks.fail(token, error, cause)
         await anyio.lowlevel.checkpoint()
 
@@ -773,7 +773,7 @@ def _positive_number(value: object, name: str) -> float:
     return float(value)
 
 
-def check_failure_fields(error: object, cause: object) -> None:
+def _check_failure_fields(error: object, cause: object) -> None:
     """``error`` and ``cause`` as AWS's APIs take them (SendTaskFailure, StopExecution).
 
     Raises:
