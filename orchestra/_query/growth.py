@@ -227,6 +227,11 @@ class Affine:
         """The bound on the size for an input of ``size`` bytes."""
         return self.scale * size + self.extra
 
+    def within(self, size: int, depth: int, limit: int) -> bool:
+        """Whether every output stays within ``limit`` bytes and the nesting limit, for an
+        input of at most ``size`` bytes nested ``depth`` levels."""
+        return self.size(size) <= limit and depth + self.deeper <= MAX_DEPTH
+
 
 UNCHANGED: Final = Affine(1, 0, 0)
 """A state that only selects from its input (a Choice, a Wait, a Succeed)."""

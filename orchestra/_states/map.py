@@ -19,7 +19,7 @@ from .._observability import ITERATION_SPAN, traced_jobs
 from .._query.failures import QueryFailure, to_json
 from .._query.growth import UNKNOWN, Growth
 from .._query.jsonata import expression_body, is_expression
-from .._query.jsondata import MAX_DEPTH, Size, depth_of, measure
+from .._query.jsondata import Size, depth_of, measure
 from .._query.paths import PathNotFound, compile_path
 from .._query.templates import template_growth
 from .._runtime import Run, StateFailed, Visit, checked
@@ -137,12 +137,12 @@ class MapState(Recovering):
         # Bounds on each iteration's output, by index (plain ints: no object per item).
         sizes = [0] * len(items)
         depths = [0] * len(items)
-        peak = self.processor.peak
-        if peak is not None and self.item_selector is None:
-            # No state of any iteration can pass the limits: the iterations need no bounds.
-            most = Size(peak.size(item_size.bytes), item_size.depth + peak.deeper)
-            if most.bytes > run.settings.payload_limit or most.depth > MAX_DEPTH:
-                peak = None
+        # When no state of any iteration can pass the limits, the iterations need no bounds.
+        peak = None if self.item_selector is not None else self.processor.peak
+        if peak is not None and not peak.within(
+            item_size.bytes, item_size.depth, run.settings.payload_limit
+        ):
+            peak = None
         iterate = self._iteration(
             effective, items, item_size, visit, sizes, depths, tracked=peak is None
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._interpreter import Program, run_program
 from .._observability import BRANCH_SPAN, traced_jobs
-from .._query.jsondata import MAX_DEPTH, Size
+from .._query.jsondata import Size
 from .._runtime import Visit
 from .base import Arguments, Outcome, Recovering
 from .fanout import fan_out
@@ -49,11 +49,9 @@ class ParallelState(Recovering):
         limit = run.settings.payload_limit
         # Branches whose every state stays within the limits whatever they do need no bounds.
         peaks = [
-            None
-            if program.peak is None
-            or program.peak.size(size.bytes) > limit
-            or size.depth + program.peak.deeper > MAX_DEPTH
-            else program.peak
+            program.peak
+            if program.peak is not None and program.peak.within(size.bytes, size.depth, limit)
+            else None
             for program in branches
         ]
 
