@@ -5,14 +5,14 @@ Example:
 """
 
 from ._engine import Engine as Engine
-from ._execution import Execution as Execution
-from ._execution import ExecutionStatus as ExecutionStatus
-from ._execution import SyncExecutionResult as SyncExecutionResult
-from ._history import HistoryEvent as HistoryEvent
-from ._machine import StateMachine as StateMachine
-from ._observability import trace_id_for as trace_id_for
-from ._tasks import TaskContext as TaskContext
-from ._tasks import task as task
+from ._observability.telemetry import trace_id_for as trace_id_for
+from ._runtime.execution import Execution as Execution
+from ._runtime.execution import ExecutionStatus as ExecutionStatus
+from ._runtime.execution import SyncExecutionResult as SyncExecutionResult
+from ._runtime.tasks import TaskContext as TaskContext
+from ._runtime.tasks import task as task
+from ._states.machine import StateMachine as StateMachine
+from ._store.history import HistoryEvent as HistoryEvent
 from .errors import DefinitionError as DefinitionError
 from .errors import Diagnostic as Diagnostic
 from .errors import EngineError as EngineError

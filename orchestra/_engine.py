@@ -21,18 +21,18 @@ import structlog
 from anyio.abc import TaskGroup
 
 from . import errors
-from ._callbacks import CallbackRegistry, unbound_callback
-from ._children import STARTED_BY, child_tasks
-from ._clock import Clock, SystemClock
-from ._execution import Execution, ExecutionStatus, SyncExecutionResult
-from ._history import DEFAULT_EVENT_LIMIT, History, HistoryEvent, iso_timestamp
-from ._interpreter import internal_cause, run_program
-from ._machine import StateMachine
-from ._observability import ExecutionScope, Subscriber, Telemetry
+from ._observability.telemetry import ExecutionScope, Subscriber, Telemetry
 from ._query import jsondata
 from ._query.jsonata import DEFAULT_TIMEOUT as DEFAULT_JSONATA_TIMEOUT
-from ._runtime import MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH, Run, StateFailed, traceback_text
-from ._tasks import TaskRegistry, target_of
+from ._runtime.callbacks import CallbackRegistry, unbound_callback
+from ._runtime.children import STARTED_BY, child_tasks
+from ._runtime.clock import Clock, SystemClock
+from ._runtime.execution import Execution, ExecutionStatus, SyncExecutionResult
+from ._runtime.tasks import TaskRegistry, target_of
+from ._states.machine import StateMachine
+from ._states.program import internal_cause, run_program
+from ._states.run import MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH, Run, StateFailed, traceback_text
+from ._store.history import DEFAULT_EVENT_LIMIT, History, HistoryEvent, iso_timestamp
 from .errors import (
     EngineError,
     ExecutionAlreadyExists,

@@ -8,7 +8,7 @@ from typing import Any
 import anyio
 
 from orchestra import Engine, Execution, HistoryEvent, StateMachine
-from orchestra._clock import SystemClock
+from orchestra._runtime.clock import SystemClock
 from orchestra.testing import VirtualClock
 
 

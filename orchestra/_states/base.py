@@ -6,7 +6,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from .. import errors
-from .._dataflow import (
+from .._query.growth import UNCHANGED, UNKNOWN, Affine, Bound, Growth, Merge
+from .._query.jsondata import Size, depth_of, measure
+from .dataflow import (
     Merger,
     Selector,
     compile_payload,
@@ -16,11 +18,9 @@ from .._dataflow import (
     error_output,
     payload_growth,
 )
-from .._jsonata_flow import ABSENT, JsonataValue, compile_value, is_jsonata
-from .._query.growth import UNCHANGED, UNKNOWN, Affine, Bound, Growth, Merge
-from .._query.jsondata import Size, depth_of, measure
-from .._retry import Catcher, ErrorMatcher, RetryState, compile_retriers, find_catcher
-from .._runtime import StateFailed, Visit, checked
+from .jsonata_flow import ABSENT, JsonataValue, compile_value, is_jsonata
+from .retry import Catcher, ErrorMatcher, RetryState, compile_retriers, find_catcher
+from .run import StateFailed, Visit, checked
 
 Outcome = tuple[Any, str | None]
 

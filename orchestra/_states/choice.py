@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import errors
-from .._dataflow import Selector
-from .._jsonata_flow import JsonataValue, compile_value
 from .._query.choice import ChoiceRuntimeError, Predicate
 from .._query.failures import QueryFailure, to_json
-from .._runtime import Visit
 from .base import Outcome, State
+from .dataflow import Selector
+from .jsonata_flow import JsonataValue, compile_value
+from .run import Visit
 
 _NO_MATCH = "Failed to transition out of the state. The state does not point to a next state."
 

@@ -11,20 +11,20 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from .. import errors
-from .._dataflow import compile_payload, compile_selector, error_output
-from .._history import History
-from .._interpreter import Program, run_program
-from .._jsonata_flow import JsonataValue, compile_number, compile_value
-from .._observability import ITERATION_SPAN, traced_jobs
+from .._observability.telemetry import ITERATION_SPAN, traced_jobs
 from .._query.failures import QueryFailure, to_json
 from .._query.growth import UNKNOWN, Growth
 from .._query.jsonata import expression_body, is_expression
 from .._query.jsondata import Size, depth_of, measure
 from .._query.paths import PathNotFound, compile_path
 from .._query.templates import template_growth
-from .._runtime import Run, StateFailed, Visit, checked
+from .._store.history import History
 from .base import Outcome, Recovering
+from .dataflow import compile_payload, compile_selector, error_output
 from .fanout import fan_out
+from .jsonata_flow import JsonataValue, compile_number, compile_value
+from .program import Program, run_program
+from .run import Run, StateFailed, Visit, checked
 
 _THRESHOLD_EXCEEDED: Final = "The specified tolerated failure threshold was exceeded"
 # What an ItemBatcher's {"Items": [...]} wrapper adds around a slice of the items.

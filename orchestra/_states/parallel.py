@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._interpreter import Program, run_program
-from .._observability import BRANCH_SPAN, traced_jobs
+from .._observability.telemetry import BRANCH_SPAN, traced_jobs
 from .._query.jsondata import Size
-from .._runtime import Visit
 from .base import Arguments, Outcome, Recovering
 from .fanout import fan_out
+from .program import Program, run_program
+from .run import Visit
 
 
 class ParallelState(Recovering):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._dataflow import compile_payload, compile_result_path, payload_growth
 from .._query.growth import IDENTITY, UNCHANGED, Growth, affine_of, constant, output_bound
 from .._query.paths import compile_reference_path
-from .._runtime import Visit
 from .base import Outcome, State
+from .dataflow import compile_payload, compile_result_path, payload_growth
+from .run import Visit
 
 
 class PassState(State):

@@ -8,16 +8,16 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from .. import errors
-from .._callbacks import open_callback, unbound_callback
-from .._invoke import Invocation, invoke_task
-from .._jsonata_flow import compile_number
 from .._query.failures import QueryFailure
 from .._query.jsonata import is_expression
 from .._query.jsondata import JsonDataError, Size, decode, encode, load
 from .._query.paths import PathNotFound, compile_path
-from .._runtime import Run, StateFailed, Visit, too_large
-from .._tasks import Target, TaskSpec, lambda_function_arn, target_of
+from .._runtime.callbacks import open_callback, unbound_callback
+from .._runtime.invoke import Invocation, invoke_task
+from .._runtime.tasks import Target, TaskSpec, lambda_function_arn, target_of
 from .base import Arguments, Outcome, Recovering
+from .jsonata_flow import compile_number
+from .run import Run, StateFailed, Visit, too_large
 
 # What lambda:invoke's response envelope adds around a payload (headers, request ids).
 _ENVELOPE_BYTES: Final = 2048

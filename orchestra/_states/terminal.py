@@ -6,14 +6,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import errors
-from .._jsonata_flow import compile_value, is_jsonata
 from .._query.failures import QueryFailure, to_json
 from .._query.growth import Affine
 from .._query.intrinsics import IntrinsicError, compile_intrinsic, is_intrinsic
 from .._query.jsonata import is_expression
 from .._query.paths import PathNotFound, compile_path
-from .._runtime import StateFailed, Visit
 from .base import Outcome, State
+from .jsonata_flow import compile_value, is_jsonata
+from .run import StateFailed, Visit
 
 
 class SucceedState(State):

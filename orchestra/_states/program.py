@@ -18,11 +18,12 @@ import structlog
 from anyio import get_cancelled_exc_class
 from anyio.lowlevel import checkpoint
 
-from . import errors
-from ._observability import state_failed
-from ._query.growth import UNCHANGED, Affine
-from ._query.jsondata import MAX_DEPTH, Size, measure
-from ._runtime import (
+from .. import errors
+from .._observability.telemetry import state_failed
+from .._query.growth import UNCHANGED, Affine
+from .._query.jsondata import MAX_DEPTH, Size, measure
+from .base import State
+from .run import (
     Run,
     StateFailed,
     TimeSlice,
@@ -32,7 +33,6 @@ from ._runtime import (
     too_deep,
     traceback_text,
 )
-from ._states.base import State
 
 # The time slice (see TimeSlice) is looked at every few transitions only; a slow state (a
 # JSONata expression near its time limit) is bounded by its own limit.

@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 
-from ._query import jsondata
-from ._tasks import TaskSpec
-from .errors import InvalidArgument, InvalidOutput, InvalidToken, TaskDoesNotExist, TaskTimedOut
+from .._query import jsondata
+from ..errors import InvalidArgument, InvalidOutput, InvalidToken, TaskDoesNotExist, TaskTimedOut
+from .tasks import TaskSpec
 
 if TYPE_CHECKING:
-    from ._runtime import Run, Visit
-    from ._tasks import Target
+    from .._states.run import Run, Visit
+    from .tasks import Target
 
 # 48 random bytes make 64 URL-safe characters: nobody can guess a token that is waiting.
 _TOKEN_BYTES: Final = 48

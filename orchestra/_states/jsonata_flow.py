@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from . import errors
-from ._query.failures import QueryFailure, to_json
-from ._query.jsonata import (
+from .. import errors
+from .._query.failures import QueryFailure, to_json
+from .._query.jsonata import (
     UNDEFINED,
     JsonataEvaluationError,
     ResultTooLargeError,
@@ -24,8 +24,8 @@ from ._query.jsonata import (
     expression_body,
     is_expression,
 )
-from ._query.jsondata import byte_size, encode
-from ._runtime import StateFailed, Visit
+from .._query.jsondata import byte_size, encode
+from .run import StateFailed, Visit
 
 ABSENT: Final = object()
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import errors
+from .. import errors
 
 # States.Runtime ends the execution whatever Retry and Catch say, even when named explicitly.
 _NEVER_CAUGHT: Final = frozenset({errors.RUNTIME})

@@ -5,24 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._dataflow import Selector, compile_payload
-from ._definition.validate import MachineType, validate_definition
-from ._interpreter import Program, program_peak
-from ._jsonata_flow import is_jsonata
-from ._query.choice import Predicate, compile_rule
-from ._query.intrinsics import IntrinsicSyntaxError
-from ._query.jsonata import JsonataSyntaxError
-from ._query.paths import PathSyntaxError
-from ._query.templates import TemplateSyntaxError
-from ._states.base import State
-from ._states.choice import ChoiceState
-from ._states.map import MapState
-from ._states.parallel import ParallelState
-from ._states.pass_ import PassState
-from ._states.task import TaskState
-from ._states.terminal import FailState, SucceedState
-from ._states.wait import WaitState
-from .errors import DefinitionError, Diagnostic
+from .._definition.validate import MachineType, validate_definition
+from .._query.choice import Predicate, compile_rule
+from .._query.intrinsics import IntrinsicSyntaxError
+from .._query.jsonata import JsonataSyntaxError
+from .._query.paths import PathSyntaxError
+from .._query.templates import TemplateSyntaxError
+from ..errors import DefinitionError, Diagnostic
+from .base import State
+from .choice import ChoiceState
+from .dataflow import Selector, compile_payload
+from .jsonata_flow import is_jsonata
+from .map import MapState
+from .parallel import ParallelState
+from .pass_ import PassState
+from .program import Program, program_peak
+from .task import TaskState
+from .terminal import FailState, SucceedState
+from .wait import WaitState
 
 _SIMPLE: dict[str, Callable[[str, Mapping[str, Any]], State]] = {
     "Pass": PassState,

@@ -19,11 +19,10 @@ import anyio
 import anyio.lowlevel
 import anyio.to_thread
 
-from . import errors
-from ._callbacks import Callback, Submission, record_submitted
-from ._observability import TaskScope
-from ._query import jsondata
-from ._runtime import (
+from .. import errors
+from .._observability.telemetry import TaskScope
+from .._query import jsondata
+from .._states.run import (
     MAX_CAUSE_LENGTH,
     MAX_ERROR_LENGTH,
     Run,
@@ -31,8 +30,9 @@ from ._runtime import (
     failure_text,
     passes_through,
 )
-from ._tasks import TaskContext, TaskSpec
-from .errors import TaskFailed
+from ..errors import TaskFailed
+from .callbacks import Callback, Submission, record_submitted
+from .tasks import TaskContext, TaskSpec
 
 
 @dataclass(slots=True)

@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 
-from . import errors
-from ._callbacks import Failure, Submission
-from ._execution import Execution, ExecutionStatus
-from ._query import jsondata
-from ._query.failures import to_json
-from ._tasks import target_of, task
-from .errors import EngineError, TaskFailed
+from .. import errors
+from .._query import jsondata
+from .._query.failures import to_json
+from ..errors import EngineError, TaskFailed
+from .callbacks import Failure, Submission
+from .execution import Execution, ExecutionStatus
+from .tasks import target_of, task
 
 if TYPE_CHECKING:
-    from ._engine import Engine
+    from .._engine import Engine
 
 STARTED_BY: Final = "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"
 START_EXECUTION: Final = "arn:aws:states:::states:startExecution"

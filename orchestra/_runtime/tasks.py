@@ -18,7 +18,7 @@ from typing import Any, Final, Literal, TypeVar, overload
 import anyio
 import structlog
 
-from .errors import RegistrationError
+from ..errors import RegistrationError
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
-from ._compiler import compile_definition
-from ._definition.load import load_definition, load_definition_file
-from ._interpreter import Program
-from ._states.task import TaskState
-from .errors import DefinitionError, Diagnostic
+from .._definition.load import load_definition, load_definition_file
+from ..errors import DefinitionError, Diagnostic
+from .compile import compile_definition
+from .program import Program
+from .task import TaskState
 
 MachineType = Literal["STANDARD", "EXPRESS"]
 _NAME: Final = re.compile(r"[A-Za-z0-9_-]{1,80}")

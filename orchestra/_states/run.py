@@ -17,20 +17,20 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import anyio
 
-from . import errors
-from ._history import History, iso_timestamp
-from ._query.failures import MAX_CAUSE_LENGTH as MAX_CAUSE_LENGTH
-from ._query.failures import MAX_ERROR_LENGTH as MAX_ERROR_LENGTH
-from ._query.failures import QueryFailure
-from ._query.failures import StateFailed as StateFailed
-from ._query.jsondata import MAX_DEPTH, JsonDataError, Size, byte_size, encode, measure
-from .errors import QUERY_EVALUATION_ERROR
+from .. import errors
+from .._query.failures import MAX_CAUSE_LENGTH as MAX_CAUSE_LENGTH
+from .._query.failures import MAX_ERROR_LENGTH as MAX_ERROR_LENGTH
+from .._query.failures import QueryFailure
+from .._query.failures import StateFailed as StateFailed
+from .._query.jsondata import MAX_DEPTH, JsonDataError, Size, byte_size, encode, measure
+from .._store.history import History, iso_timestamp
+from ..errors import QUERY_EVALUATION_ERROR
 
 if TYPE_CHECKING:
-    from ._callbacks import CallbackRegistry
-    from ._clock import Clock
-    from ._observability import StateTracing, Telemetry
-    from ._tasks import TaskRegistry
+    from .._observability.telemetry import StateTracing, Telemetry
+    from .._runtime.callbacks import CallbackRegistry
+    from .._runtime.clock import Clock
+    from .._runtime.tasks import TaskRegistry
 
 
 TIME_SLICE: Final = 0.002

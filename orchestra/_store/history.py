@@ -11,8 +11,8 @@ import sys
 from datetime import datetime
 from typing import Any, Final
 
-from ._query.failures import StateFailed, to_json
-from .errors import RUNTIME
+from .._query.failures import StateFailed, to_json
+from ..errors import RUNTIME
 
 DEFAULT_EVENT_LIMIT: Final = 25_000
 """AWS's hard quota on a Standard execution's history."""

@@ -37,18 +37,18 @@ from opentelemetry.trace import (
     format_trace_id,
 )
 
-from ._execution import Execution, ExecutionStatus
-from ._runtime import StateFailed, passes_through, traceback_text
-from .errors import InvalidArgument
+from .._runtime.execution import Execution, ExecutionStatus
+from .._states.run import StateFailed, passes_through, traceback_text
+from ..errors import InvalidArgument
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
     from opentelemetry.context import Context
     from opentelemetry.metrics import MeterProvider
 
-    from ._invoke import CallOutcome, Invocation
-    from ._runtime import Run, Visit
-    from ._states.base import State
+    from .._runtime.invoke import CallOutcome, Invocation
+    from .._states.base import State
+    from .._states.run import Run, Visit
 
     Outcome = tuple[Any, str | None]
 

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._history import History
-from ._query import jsondata
-from .errors import ExecutionError
+from .._query import jsondata
+from .._store.history import History
+from ..errors import ExecutionError
 
 if TYPE_CHECKING:
-    from ._machine import StateMachine
+    from .._states.machine import StateMachine
 
 
 class ExecutionStatus(enum.StrEnum):

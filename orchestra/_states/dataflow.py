@@ -11,12 +11,18 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from . import errors
-from ._query.failures import QueryFailure
-from ._query.growth import Growth, Merge, result_merge
-from ._query.paths import PathApplyError, PathNotFound, compile_path, compile_reference_path, set_at
-from ._query.templates import compile_template, template_growth
-from ._runtime import Visit
+from .. import errors
+from .._query.failures import QueryFailure
+from .._query.growth import Growth, Merge, result_merge
+from .._query.paths import (
+    PathApplyError,
+    PathNotFound,
+    compile_path,
+    compile_reference_path,
+    set_at,
+)
+from .._query.templates import compile_template, template_growth
+from .run import Visit
 
 Selector = Callable[[Any, Visit], Any]
 Merger = Callable[[Any, Any, Visit], Any]

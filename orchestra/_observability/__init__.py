@@ -1,0 +1,1 @@
+"""Spans, log context, metrics and notifications: every name the engine reports under."""

@@ -1,0 +1,1 @@
+"""Running executions: the runner, the clock, task invocation, callbacks, child executions."""

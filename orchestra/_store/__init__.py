@@ -1,0 +1,1 @@
+"""Where executions live: the ExecutionStore port, typed history events, the memory store."""
