@@ -5,14 +5,14 @@ Example:
 """
 
 from ._engine import Engine as Engine
-from ._observability.telemetry import trace_id_for as trace_id_for
 from ._runtime.execution import Execution as Execution
-from ._runtime.execution import ExecutionStatus as ExecutionStatus
 from ._runtime.execution import SyncExecutionResult as SyncExecutionResult
+from ._runtime.execution import trace_id_for as trace_id_for
 from ._runtime.tasks import TaskContext as TaskContext
 from ._runtime.tasks import task as task
 from ._states.machine import StateMachine as StateMachine
-from ._store.history import HistoryEvent as HistoryEvent
+from ._store.events import HistoryEvent as HistoryEvent
+from ._store.records import ExecutionStatus as ExecutionStatus
 from .errors import DefinitionError as DefinitionError
 from .errors import Diagnostic as Diagnostic
 from .errors import EngineError as EngineError

@@ -1,47 +1,41 @@
-"""The Engine: binds tasks, starts, stops and completes executions, keeps their history.
+"""The Engine: the public facade that wires the store, the runner, tasks and telemetry.
 
 Every execution runs in its own cancel scope inside the engine's one task group: stopping one
-cancels only its work, and leaving the engine cancels them all.
+cancels only its work, and leaving the engine cancels them all. The work itself happens in
+the runner (``_runtime.runner``); what is kept of it, in the store (``_store``).
 """
 
 from __future__ import annotations
 
 import math
-import random
-import re
-import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
 import anyio
 import anyio.lowlevel
-import structlog
-from anyio.abc import TaskGroup
 
-from . import errors
-from ._observability.telemetry import ExecutionScope, Subscriber, Telemetry
-from ._query import jsondata
+from ._observability.notifications import Subscriber
+from ._observability.telemetry import Telemetry
 from ._query.jsonata import DEFAULT_TIMEOUT as DEFAULT_JSONATA_TIMEOUT
-from ._runtime.callbacks import CallbackRegistry, unbound_callback
-from ._runtime.children import STARTED_BY, child_tasks
-from ._runtime.clock import Clock, SystemClock
-from ._runtime.execution import Execution, ExecutionStatus, SyncExecutionResult
-from ._runtime.tasks import TaskRegistry, target_of
+from ._runtime.callbacks import CallbackRegistry
+from ._runtime.children import child_tasks
+from ._runtime.clock import SystemClock
+from ._runtime.execution import Execution, SyncExecutionResult
+from ._runtime.invoke import TaskService
+from ._runtime.runner import Limits, Runner, machine_name
+from ._runtime.tasks import TaskRegistry
+from ._states.guards import MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH
 from ._states.machine import StateMachine
-from ._states.program import internal_cause, run_program
-from ._states.run import MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH, Run, StateFailed, traceback_text
-from ._store.history import DEFAULT_EVENT_LIMIT, History, HistoryEvent, iso_timestamp
+from ._states.run import Clock, Settings
+from ._store.events import HistoryEvent
+from ._store.history import DEFAULT_EVENT_LIMIT
+from ._store.memory import DEFAULT_MAX_CLOSED, DEFAULT_RETENTION, MemoryStore
+from ._store.records import ExecutionStatus
 from .errors import (
     EngineError,
-    ExecutionAlreadyExists,
-    ExecutionLimitExceeded,
     InvalidArgument,
-    InvalidExecutionInput,
-    InvalidName,
     RegistrationError,
-    StateMachineDoesNotExist,
     StateMachineTypeNotSupported,
 )
 
@@ -55,9 +49,6 @@ DEFAULT_PAYLOAD_LIMIT: Final = 256 * 1024
 DEFAULT_OPEN_EXECUTIONS: Final = 10_000
 # AWS ends an Express execution after five minutes.
 DEFAULT_EXPRESS_TIMEOUT: Final = 300.0
-_log = structlog.get_logger("orchestra")
-# AWS rejects names with whitespace, brackets, wildcards, punctuation and control characters.
-_FORBIDDEN_NAME: Final = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 
 
 class Engine:
@@ -88,6 +79,10 @@ class Engine:
             fails with ``States.Runtime`` when it would exceed them (AWS: 25,000).
         jsonata_timeout: seconds one JSONata evaluation may take before its state fails with
             ``States.QueryEvaluationError`` (evaluations run on the event loop).
+        max_closed_executions: how many closed executions (and their histories) the engine
+            keeps; the oldest leave first, and ``describe_execution`` then raises
+            ``ExecutionDoesNotExist`` for them, as AWS does after its retention period.
+        retention_seconds: how long a closed execution is kept at most (AWS: 90 days).
 
     Raises:
         RegistrationError: a task is not marked with ``@task``, two tasks serve one resource,
@@ -119,6 +114,8 @@ class Engine:
         max_open_executions: int = DEFAULT_OPEN_EXECUTIONS,
         max_history_events: int = DEFAULT_EVENT_LIMIT,
         jsonata_timeout: float = DEFAULT_JSONATA_TIMEOUT,
+        max_closed_executions: int = DEFAULT_MAX_CLOSED,
+        retention_seconds: float = DEFAULT_RETENTION,
     ) -> None:
         self.account = _text(account, "account")
         self.region = _text(region, "region")
@@ -130,33 +127,49 @@ class Engine:
         # Two events at least: the execution's start and its end.
         self.max_history_events = max(_positive_int(max_history_events, "max_history_events"), 2)
         self.jsonata_timeout = _positive_number(jsonata_timeout, "jsonata_timeout")
-        max_threads = _positive_int(max_threads, "max_threads")
-        self._open = 0
-        self.callbacks = CallbackRegistry()
+        self._max_threads = _positive_int(max_threads, "max_threads")
         if isinstance(tasks, str | bytes) or not isinstance(tasks, Iterable):
             raise RegistrationError(f"tasks must be a list of @task functions, not {tasks!r}")
-        self._tasks = self._bind_tasks(list(tasks))
-        self._machines: dict[str, StateMachine] = {}
-        for machine in machines:
-            self.register(machine)
-        self._max_threads = max_threads
-        self._thread_limiter: anyio.CapacityLimiter | None = None
-        self._group: TaskGroup | None = None
-        self._executions: dict[str, Execution] = {}
-        self._seen_machines: set[int] = set()
-        self._seed = random.SystemRandom()
+        self._store = MemoryStore(
+            self.clock.now,
+            max_closed=_positive_int(max_closed_executions, "max_closed_executions"),
+            retention=_positive_number(retention_seconds, "retention_seconds"),
+        )
         self._telemetry = Telemetry(
             tracer_provider=tracer_provider,
             meter_provider=meter_provider,
             record_payloads=record_payloads,
         )
+        self._runner = Runner(
+            store=self._store,
+            clock=self.clock,
+            settings=Settings(
+                account=self.account,
+                region=self.region,
+                payload_limit=self.payload_limit,
+                jsonata_timeout=self.jsonata_timeout,
+            ),
+            limits=Limits(
+                express_timeout=self.express_timeout,
+                express_history=express_history,
+                max_open_executions=self.max_open_executions,
+                max_history_events=self.max_history_events,
+            ),
+            telemetry=self._telemetry,
+        )
+        self._tasks = TaskService(
+            self._bind_tasks(list(tasks)), CallbackRegistry(), self._telemetry
+        )
+        self._runner.tasks = self._tasks
+        for machine in machines:
+            self.register(machine)
 
     def _bind_tasks(self, tasks: list[Callable[..., Any]]) -> TaskRegistry:
         registry = TaskRegistry(tasks)
         # The engine serves child executions itself, unless a task of the user's does.
         own = [
             fn
-            for resource, fn in child_tasks(self).items()
+            for resource, fn in child_tasks(self._runner).items()
             if registry.for_resource(resource) is None
         ]
         return TaskRegistry([*tasks, *own]) if own else registry
@@ -173,44 +186,27 @@ class Engine:
         """
         if not isinstance(machine, StateMachine):
             raise RegistrationError(f"only a StateMachine can be registered, not {machine!r}")
-        existing = self._machines.get(machine.name)
+        existing = self._store.get_machine(machine.name)
         if existing is not None and existing is not machine:
             raise RegistrationError(
                 f"a different state machine is already registered as {machine.name!r}"
             )
-        self._machines[machine.name] = machine
+        self._store.put_machine(machine.name, machine)
         return machine
 
     @property
     def state_machines(self) -> tuple[StateMachine, ...]:
         """The registered state machines, in the order they were registered."""
-        return tuple(self._machines.values())
-
-    def _machine(self, machine: StateMachine | str) -> StateMachine:
-        if isinstance(machine, StateMachine):
-            return machine
-        if not isinstance(machine, str):
-            raise InvalidArgument(
-                f"a state machine, or the name or ARN of a registered one, is needed; got "
-                f"{type(machine).__name__}"
-            )
-        found = self._machines.get(machine)
-        if found is None:
-            found = self._machines.get(_machine_name(machine))
-            if found is not None and found.arn(self.region, self.account) != machine:
-                found = None
-        if found is None:
-            raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{machine}'")
-        return found
+        return tuple(self._store.machines())
 
     async def __aenter__(self) -> Self:
-        if self._group is not None:
+        if self._runner.group is not None:
             raise EngineError("the engine is already running")
-        self._thread_limiter = anyio.CapacityLimiter(self._max_threads)
+        self._tasks.limiter = anyio.CapacityLimiter(self._max_threads)
         self._telemetry.start()
         group = anyio.create_task_group()
         await group.__aenter__()
-        self._group = group
+        self._runner.group = group
         group.start_soon(self.clock.run)
         return self
 
@@ -220,9 +216,9 @@ class Engine:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> bool | None:
-        group = self._group
+        group = self._runner.group
         assert group is not None
-        self._group = None
+        self._runner.group = None
         group.cancel_scope.cancel()
         # The body's own exception is not handed to the task group, which would wrap it in an
         # ExceptionGroup; it propagates unchanged once every execution has been cancelled.
@@ -255,204 +251,7 @@ class Engine:
             ExecutionAlreadyExists: a Standard execution of that name is closed, or running
                 with a different input.
         """
-        group = self._group
-        if group is None:
-            raise EngineError("the engine is not running: use 'async with Engine(...)'")
-        machine = self._machine(machine)
-        if input is None:
-            input = {}
-        try:
-            execution_input, input_size = jsondata.load(input)
-        except jsondata.JsonDataError as exc:
-            raise InvalidExecutionInput(
-                f"Invalid State Machine Execution Input: '{exc.reason}'"
-            ) from None
-        if name is None:
-            name = str(uuid.uuid4())
-        _check_name(name)
-        machine_arn = machine.arn(self.region, self.account)
-        if machine.type == "EXPRESS":
-            arn = (
-                f"arn:aws:states:{self.region}:{self.account}:express:{machine.name}:{name}:"
-                f"{uuid.uuid4()}"
-            )
-        else:
-            arn = f"arn:aws:states:{self.region}:{self.account}:execution:{machine.name}:{name}"
-        existing = self._executions.get(arn)
-        if existing is not None:
-            if existing.status is ExecutionStatus.RUNNING and jsondata.encode(
-                existing._input
-            ) == jsondata.encode(execution_input):
-                return existing
-            raise ExecutionAlreadyExists(f"Execution Already Exists: '{arn}'")
-        if self._open >= self.max_open_executions:
-            raise ExecutionLimitExceeded(
-                "Execution Limit Exceeded: the maximum number of running executions "
-                f"({self.max_open_executions}) has been reached. Running executions must end "
-                "or be stopped before a new execution can be started."
-            )
-        self._warn_unbound(machine)
-        parent = None
-        if isinstance(execution_input, dict) and isinstance(execution_input.get(STARTED_BY), str):
-            parent = self._executions.get(execution_input[STARTED_BY])
-        express = machine.type == "EXPRESS"
-        execution = Execution(
-            name=name,
-            arn=arn,
-            machine=machine,
-            input=execution_input,
-            start_date=self.clock.now(),
-            parent=parent,
-            history=(
-                _Unrecorded()
-                if express and not self.express_history
-                else History(limit=self.max_history_events)
-            ),
-        )
-        self._executions[arn] = execution
-        self._open += 1
-        role_arn = machine.role_arn or (
-            f"arn:aws:iam::{self.account}:role/service-role/StepFunctions-{machine.name}-role"
-        )
-        run = Run(
-            history=execution.history,
-            clock=self.clock,
-            rng=random.Random(self._seed.getrandbits(64)),
-            tasks=self._tasks,
-            settings=self,
-            execution_context=_execution_context(execution, role_arn),
-            state_machine_context={"Id": machine_arn, "Name": machine.name},
-            execution_name=name,
-            execution_arn=arn,
-            root_execution_name=execution.root.name,
-            thread_limiter=self._thread_limiter,
-        )
-        # Taken in the caller's context: its active span, if any, is the run's parent (for a
-        # child execution, the span of the Task state that starts it).
-        scope = self._telemetry.execution(execution, group)
-        run.telemetry = self._telemetry
-        run.tracing = scope.tracing
-        busy = self.clock.busy()
-        busy.__enter__()  # taken now, so a virtual clock cannot jump before the run starts
-        group.start_soon(self._run, execution, run, input_size, role_arn, busy, scope)
-        return execution
-
-    async def _run(
-        self,
-        execution: Execution,
-        run: Run,
-        input_size: jsondata.Size,
-        role_arn: str,
-        busy: Any,
-        scope: ExecutionScope,
-    ) -> None:
-        """Run one execution in the engine's task group; nothing it raises reaches the group."""
-        # A child starts from inside its parent's task: that task's bindings are not its own.
-        structlog.contextvars.unbind_contextvars("state", "attempt")
-        try:
-            scope.started()
-            await self._execute(execution, run, input_size, role_arn)
-        except Exception as exc:  # noqa: BLE001 - the runner's last-resort guard
-            _log_internal_error(execution, exc)
-            if not execution.done:
-                execution._close(
-                    ExecutionStatus.FAILED,
-                    self.clock.now(),
-                    error=errors.RUNTIME,
-                    cause=internal_cause(exc),
-                )
-        finally:
-            self._open -= 1
-            self.callbacks.close_execution(execution.arn)
-            busy.__exit__(None, None, None)
-            try:
-                scope.ended()
-            except Exception as exc:  # noqa: BLE001 - telemetry never fails an engine
-                _log.error("telemetry failed as an execution ended", exception=traceback_text(exc))
-
-    async def _execute(
-        self, execution: Execution, run: Run, input_size: jsondata.Size, role_arn: str
-    ) -> None:
-        history = execution.history
-        clock = self.clock
-        with execution._scope:
-            try:
-                history.add(
-                    "ExecutionStarted",
-                    execution.start_date,
-                    {"input": execution._input, "roleArn": role_arn},
-                )
-                if input_size.bytes > self.payload_limit:
-                    raise StateFailed(
-                        errors.DATA_LIMIT_EXCEEDED,
-                        "The state/task 'ExecutionInput' returned a result with a size "
-                        "exceeding the maximum number of bytes service limit.",
-                    )
-                output: Any = None
-                limit = self._time_limit(execution.machine)
-                program = execution.machine.program
-                timed_out = False
-                ended = None
-                try:
-                    if limit is None:
-                        # Most machines have no time limit: no deadline scope to enter.
-                        output, _, _, ended = await run_program(
-                            program, execution._input, run, input_size
-                        )
-                    else:
-                        with clock.timeout(limit) as deadline:
-                            output, _, _, ended = await run_program(
-                                program, execution._input, run, input_size
-                            )
-                        timed_out = deadline.cancelled_caught
-                except StateFailed:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - see internal_cause
-                    # Whatever escaped the states' own guard (a clock, a hook) fails this
-                    # execution alone, recorded as any failure is.
-                    _log_internal_error(execution, exc)
-                    raise StateFailed(errors.RUNTIME, internal_cause(exc)) from None
-                if timed_out:
-                    history.add(
-                        "ExecutionTimedOut",
-                        clock.now(),
-                        {"error": errors.TIMEOUT, "cause": None},
-                    )
-                    execution._close(ExecutionStatus.TIMED_OUT, clock.now(), error=errors.TIMEOUT)
-                    return
-                # The last state was left as the execution ended: that reading serves both.
-                assert ended is not None
-                history.add("ExecutionSucceeded", ended, {"output": output})
-                execution._close(ExecutionStatus.SUCCEEDED, ended, output=output)
-            except StateFailed as failure:
-                history.add(
-                    "ExecutionFailed",
-                    clock.now(),
-                    {"error": failure.error, "cause": failure.cause},
-                )
-                execution._close(
-                    ExecutionStatus.FAILED,
-                    clock.now(),
-                    error=failure.error,
-                    cause=failure.cause,
-                )
-            except anyio.get_cancelled_exc_class():
-                # Stopped (the scope swallows this) or the engine is closing (it does not).
-                error, cause = execution._stop_reason or (None, None)
-                details = {"error": error, "cause": cause}
-                history.add(
-                    "ExecutionAborted",
-                    clock.now(),
-                    {key: value for key, value in details.items() if value is not None},
-                )
-                execution._close(ExecutionStatus.ABORTED, clock.now(), error=error, cause=cause)
-                raise
-
-    def _time_limit(self, machine: StateMachine) -> float | None:
-        limit = machine.timeout_seconds
-        if machine.type == "EXPRESS":
-            return self.express_timeout if limit is None else min(limit, self.express_timeout)
-        return limit
+        return await self._runner.start(machine, input, name)
 
     async def start_sync_execution(
         self, machine: StateMachine | str, input: Any = None, name: str | None = None
@@ -471,7 +270,7 @@ class Engine:
             EngineError, StateMachineDoesNotExist, InvalidName: as for
                 :meth:`start_execution`.
         """
-        machine = self._machine(machine)
+        machine = self._runner.machine(machine)
         if machine.type != "EXPRESS":
             raise StateMachineTypeNotSupported(
                 f"State Machine Type Not Supported: '{machine.name}' is a STANDARD state "
@@ -484,7 +283,7 @@ class Engine:
             with anyio.CancelScope(shield=True):
                 await self.stop_execution(execution)
             raise
-        return SyncExecutionResult(execution, machine.arn(self.region, self.account))
+        return SyncExecutionResult(execution, self._runner.machine_arn(machine))
 
     async def stop_execution(
         self, execution: Execution | str, error: str | None = None, cause: str | None = None
@@ -509,11 +308,7 @@ class Engine:
             InvalidArgument: ``error`` or ``cause`` is not a string, or is too long.
         """
         _check_failure_fields(error, cause)
-        found = self._lookup(execution)
-        if not found.done:
-            found._stop(error, cause)
-            await found.wait()
-        return found
+        return await self._runner.stop(self._runner.lookup(execution), error, cause)
 
     def list_executions(
         self,
@@ -534,7 +329,7 @@ class Engine:
         if isinstance(machine, StateMachine):
             name = machine.name
         elif isinstance(machine, str):
-            name = _machine_name(machine)
+            name = machine_name(machine)
         elif machine is not None:
             raise InvalidArgument(f"a state machine, its name or ARN is needed, not {machine!r}")
         try:
@@ -544,12 +339,7 @@ class Engine:
                 f"{status!r} is not an execution status: use one of "
                 f"{', '.join(member.value for member in ExecutionStatus)}"
             ) from None
-        return [
-            execution
-            for execution in reversed(self._executions.values())
-            if (name is None or execution.machine.name == name)
-            and (wanted is None or execution.status is wanted)
-        ]
+        return self._runner.list_executions(name, wanted)
 
     async def send_task_success(self, token: str, output: Any) -> None:
         """Complete a callback task with its result (SendTaskSuccess).
@@ -570,7 +360,7 @@ class Engine:
             InvalidArgument: the output is larger than the payload limit, as AWS's API
                 refuses it.
         """
-        self.callbacks.succeed(token, output, self.payload_limit)
+        self._tasks.callbacks.succeed(token, output, self.payload_limit)
         await anyio.lowlevel.checkpoint()
 
     async def send_task_failure(
@@ -589,7 +379,7 @@ class Engine:
                 is not a string, or is too long.
         """
         _check_failure_fields(error, cause)
-        self.callbacks.fail(token, error, cause)
+        self._tasks.callbacks.fail(token, error, cause)
         await anyio.lowlevel.checkpoint()
 
     async def send_task_heartbeat(self, token: str) -> None:
@@ -598,7 +388,7 @@ class Engine:
         Raises:
             InvalidToken, TaskDoesNotExist, TaskTimedOut: as for :meth:`send_task_success`.
         """
-        self.callbacks.heartbeat(token)
+        self._tasks.callbacks.heartbeat(token)
         await anyio.lowlevel.checkpoint()
 
     def subscribe(
@@ -623,7 +413,7 @@ class Engine:
         """
         if not callable(callback):
             raise TypeError(f"subscribe needs a callable, not {callback!r}")
-        return self._telemetry.subscribe(callback, statuses)
+        return self._telemetry.subscriptions.subscribe(callback, statuses)
 
     async def get_execution_history(self, execution: Execution | str) -> Sequence[HistoryEvent]:
         """The execution's history events, oldest first, in AWS's shapes.
@@ -634,7 +424,7 @@ class Engine:
         Raises:
             ExecutionDoesNotExist: the execution is unknown to this engine.
         """
-        return list(self._lookup(execution).history.events)
+        return self._runner.history(execution)
 
     def describe_execution(self, execution: Execution | str) -> Execution:
         """The execution with this ARN (or the execution itself).
@@ -642,95 +432,10 @@ class Engine:
         Raises:
             ExecutionDoesNotExist: the execution is unknown to this engine.
         """
-        return self._lookup(execution)
-
-    def _lookup(self, execution: Execution | str) -> Execution:
-        arn = execution.arn if isinstance(execution, Execution) else execution
-        if not isinstance(arn, str):
-            raise InvalidArgument(
-                f"an execution or its ARN is needed, not {type(execution).__name__}"
-            )
-        found = self._executions.get(arn)
-        if found is None:
-            raise errors.ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
-        return found
-
-    def _warn_unbound(self, machine: StateMachine) -> None:
-        if id(machine) in self._seen_machines:
-            return
-        self._seen_machines.add(id(machine))
-        for resource in machine.resources():
-            if resource.startswith("arn:") and ":states:::lambda:invoke" in resource:
-                continue
-            if unbound_callback(target_of(resource)) is not None:
-                continue
-            if self._tasks.for_resource(resource) is None:
-                _log.warning(
-                    "no task is bound to a Task resource",
-                    state_machine=machine.name,
-                    resource=resource,
-                )
+        return self._runner.lookup(execution)
 
     def __repr__(self) -> str:
         return f"Engine(account={self.account!r}, region={self.region!r}, clock={self.clock!r})"
-
-
-def _execution_context(execution: Execution, role_arn: str) -> dict[str, Any]:
-    """``$$.Execution``: Express executions cannot be redriven, so they have no RedriveCount."""
-    context: dict[str, Any] = {
-        "Id": execution.arn,
-        "Input": execution._input,
-        "StartTime": iso_timestamp(execution.start_date),
-        "Name": execution.name,
-        "RoleArn": role_arn,
-    }
-    if execution.machine.type == "STANDARD":
-        context["RedriveCount"] = 0
-    return context
-
-
-def _machine_name(reference: str) -> str:
-    """The name in a state machine ARN (or the reference itself, if it is a name)."""
-    if reference.startswith("arn:") and ":stateMachine:" in reference:
-        return reference.rsplit(":stateMachine:", 1)[1]
-    return reference
-
-
-class _Unrecorded(History):
-    """An Express execution's history when none is kept: event ids go on, events are not kept.
-
-    Causes still name the event id a state was entered at, as AWS's do.
-    """
-
-    __slots__ = ("_count",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._count = 0
-
-    @property
-    def last_id(self) -> int:
-        """The id of the newest event."""
-        return self._count
-
-    def add(
-        self,
-        event_type: str,
-        timestamp: datetime,
-        raw: dict[str, Any] | None = None,
-    ) -> int:
-        """Count the event; return its id."""
-        self._count += 1
-        return self._count
-
-
-def _log_internal_error(execution: Execution, exc: Exception) -> None:
-    """Log an error the engine did not foresee while running ``execution``, with its traceback."""
-    _log.error(
-        "internal error while running an execution",
-        execution=execution.name,
-        exception=traceback_text(exc),
-    )
 
 
 def _text(value: object, name: str) -> str:
@@ -795,12 +500,3 @@ def _check_failure_fields(error: object, cause: object) -> None:
                 f"1 validation error detected: Value at '{field}' failed to satisfy "
                 f"constraint: Member must have length less than or equal to {limit}"
             )
-
-
-def _check_name(name: object) -> None:
-    if not isinstance(name, str):
-        raise InvalidName(f"Invalid Name: an execution name is a string, not {type(name).__name__}")
-    if not 1 <= len(name) <= 80:
-        raise InvalidName(f"Invalid Name: '{name}' (an execution name has 1 to 80 characters)")
-    if _FORBIDDEN_NAME.search(name):
-        raise InvalidName(f"Invalid Name: '{name}' (it contains a character AWS does not allow)")

@@ -1,6 +1,6 @@
 """Public exceptions and the ASL error names that orchestra emits.
 
-Inside the engine a failure is a value (:class:`Failure`), not an exception flying between
+Inside the engine a failure is a value (an error name and a cause), not an exception flying between
 states; Retry and Catch match on its ``error`` string. Exceptions are raised only at the
 edges: when a definition is compiled, when a task registers, when a caller asks for a failed
 execution's result, and by task code (:class:`TaskFailed`).
@@ -145,14 +145,6 @@ class TaskFailed(Exception):
         self.error = error
         self.cause = cause
         super().__init__(error if cause is None else f"{error}: {cause}")
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A failure as a value: what a state, a branch or an execution failed with."""
-
-    error: str | None
-    cause: str | None = None
 
 
 # The error names of the States.* namespace, spelled as AWS spells them.

@@ -23,18 +23,18 @@ from typing import TYPE_CHECKING, Any, Final
 import anyio
 
 from .._query import jsondata
+from .._states.run import Failure
+from .._store.events import TaskSubmitted
 from ..errors import InvalidArgument, InvalidOutput, InvalidToken, TaskDoesNotExist, TaskTimedOut
 from .tasks import TaskSpec
 
 if TYPE_CHECKING:
-    from .._states.run import Run, Visit
-    from .tasks import Target
+    from .._definition.resources import Target
+    from .._states.run import Run
 
 # 48 random bytes make 64 URL-safe characters: nobody can guess a token that is waiting.
 _TOKEN_BYTES: Final = 48
 _TOKEN: Final = re.compile(r"[A-Za-z0-9_-]{64}")
-
-Failure = tuple[str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,9 @@ class Submission:
 def record_submitted(run: Run, details: dict[str, Any], output: Any) -> None:
     """Record that the work was handed over (AWS's TaskSubmitted event)."""
     shown = _plain(output, run.settings.payload_limit)
-    run.history.add("TaskSubmitted", run.clock.now(), {**details, "output": shown})
+    run.history.add(
+        TaskSubmitted(run.clock.now(), details["resourceType"], details["resource"], shown)
+    )
 
 
 class Callback:
@@ -130,9 +132,14 @@ class CallbackRegistry:
 
     __slots__ = ("_by_execution", "_closed", "_open")
 
+    # Closed tokens are remembered so that completing one again says TaskTimedOut, as on
+    # AWS; only the newest are, so that a service running for months keeps flat memory.
+    # An older one is answered with TaskDoesNotExist.
+    REMEMBERED: Final = 10_000
+
     def __init__(self) -> None:
         self._open: dict[str, Callback] = {}
-        self._closed: set[str] = set()
+        self._closed: dict[str, None] = {}
         self._by_execution: dict[str, set[str]] = {}
 
     def issue(self, run: Run, target: Target) -> Callback:
@@ -200,15 +207,25 @@ class CallbackRegistry:
 
     def close(self, callback: Callback) -> None:
         """Close a callback's token (nothing happens if it is closed already)."""
-        token = callback.token
-        if self._open.pop(token, None) is None:
+        self.close_token(callback.token)
+
+    def close_token(self, token: str) -> None:
+        """Close a token (nothing happens if it is closed already)."""
+        callback = self._open.pop(token, None)
+        if callback is None:
             return
-        self._closed.add(token)
+        self._forget(token)
         tokens = self._by_execution.get(callback.execution_arn)
         if tokens is not None:
             tokens.discard(token)
             if not tokens:
                 del self._by_execution[callback.execution_arn]
+
+    def _forget(self, token: str) -> None:
+        closed = self._closed
+        closed[token] = None
+        if len(closed) > self.REMEMBERED:
+            del closed[next(iter(closed))]
 
     def close_execution(self, execution_arn: str) -> None:
         """Close the tokens an execution still holds as it ends.
@@ -218,17 +235,7 @@ class CallbackRegistry:
         """
         for token in self._by_execution.pop(execution_arn, ()):
             if self._open.pop(token, None) is not None:
-                self._closed.add(token)
-
-
-def open_callback(visit: Visit, target: Target) -> Callback:
-    """Issue this attempt's token and show it to the state as ``$$.Task.Token``."""
-    run = visit.run
-    callback = run.settings.callbacks.issue(run, target)
-    # The visit's context object is rebuilt for every attempt, so the token is this
-    # attempt's alone.
-    visit.context["Task"] = {"Token": callback.token}
-    return callback
+                self._forget(token)
 
 
 async def _hand_over_nothing(payload: Any) -> None:

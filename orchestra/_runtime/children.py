@@ -17,26 +17,55 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import anyio
 
 from .. import errors
+from .._definition.resources import target_of
 from .._query import jsondata
 from .._query.failures import to_json
+from .._states.run import Failure
+from .._store.records import ExecutionStatus
 from ..errors import EngineError, TaskFailed
-from .callbacks import Failure, Submission
-from .execution import Execution, ExecutionStatus
-from .tasks import target_of, task
+from .callbacks import Submission
+from .execution import Execution
+from .tasks import task
 
 if TYPE_CHECKING:
-    from .._engine import Engine
+    from .._states.machine import StateMachine
+    from .._states.run import Clock
 
 STARTED_BY: Final = "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"
 START_EXECUTION: Final = "arn:aws:states:::states:startExecution"
 
 
-def child_tasks(engine: Engine) -> dict[str, Callable[..., Any]]:
+class Executions(Protocol):
+    """What child executions need of the runtime: starting, stopping and naming them."""
+
+    @property
+    def clock(self) -> Clock:
+        """The engine's clock."""
+        ...
+
+    def machine_arn(self, machine: StateMachine) -> str:
+        """A state machine's ARN in the engine's region and account."""
+        ...
+
+    async def start(
+        self, machine: StateMachine | str, input: Any = None, name: str | None = None
+    ) -> Execution:
+        """Start an execution (StartExecution)."""
+        ...
+
+    async def stop(
+        self, execution: Execution, error: str | None = None, cause: str | None = None
+    ) -> Execution:
+        """Stop an execution and wait until it has closed (StopExecution)."""
+        ...
+
+
+def child_tasks(engine: Executions) -> dict[str, Callable[..., Any]]:
     """The engine's own tasks for ``states:startExecution``, by the resource each serves."""
 
     def serving(resource: str, *, wait: bool, parse_payloads: bool) -> Callable[..., Any]:
@@ -69,11 +98,11 @@ def child_tasks(engine: Engine) -> dict[str, Callable[..., Any]]:
     }
 
 
-def describe(engine: Engine, execution: Execution, *, parse_payloads: bool) -> dict[str, Any]:
+def describe(engine: Executions, execution: Execution, *, parse_payloads: bool) -> dict[str, Any]:
     """An execution in the shape of AWS's DescribeExecution response, keys sorted as AWS does.
 
     Args:
-        engine: the engine that ran it (for the state machine's ARN).
+        engine: the executions' runtime (for the state machine's ARN).
         execution: a closed execution.
         parse_payloads: ``Input`` and ``Output`` as JSON values (``.sync:2``) rather than
             JSON text (``.sync``).
@@ -84,17 +113,17 @@ def describe(engine: Engine, execution: Execution, *, parse_payloads: bool) -> d
 
     description: dict[str, Any] = {
         "ExecutionArn": execution.arn,
-        "Input": payload(execution._input),
+        "Input": payload(execution.record.input),
         "InputDetails": {"Included": True},
         "Name": execution.name,
         "StartDate": _millis(execution.start_date),
-        "StateMachineArn": execution.machine.arn(engine.region, engine.account),
+        "StateMachineArn": engine.machine_arn(execution.machine),
         "Status": execution.status.value,
     }
     if execution.stop_date is not None:
         description["StopDate"] = _millis(execution.stop_date)
     if execution.status is ExecutionStatus.SUCCEEDED:
-        description["Output"] = payload(execution._output)
+        description["Output"] = payload(execution.record.output)
         description["OutputDetails"] = {"Included": True}
     if execution.error is not None:
         description["Error"] = execution.error
@@ -104,7 +133,7 @@ def describe(engine: Engine, execution: Execution, *, parse_payloads: bool) -> d
 
 
 async def _finished(
-    engine: Engine, child: Execution, *, parse_payloads: bool
+    engine: Executions, child: Execution, *, parse_payloads: bool
 ) -> tuple[Any, Failure | None]:
     """Wait for a ``.sync`` child: its description, or States.TaskFailed if it did not succeed."""
     try:
@@ -113,7 +142,7 @@ async def _finished(
             await child.wait()
     except anyio.get_cancelled_exc_class():
         with anyio.CancelScope(shield=True):
-            await engine.stop_execution(child)
+            await engine.stop(child)
         raise
     description = describe(engine, child, parse_payloads=parse_payloads)
     if child.status is not ExecutionStatus.SUCCEEDED:
@@ -121,7 +150,7 @@ async def _finished(
     return description, None
 
 
-async def _start_child(engine: Engine, parameters: Any) -> Execution:
+async def _start_child(engine: Executions, parameters: Any) -> Execution:
     """Start the child that ``parameters`` (StateMachineArn, Input, Name) describe.
 
     Raises:
@@ -147,7 +176,7 @@ async def _start_child(engine: Engine, parameters: Any) -> Execution:
     if name is not None and not isinstance(name, str):
         raise _service_error("InvalidName", f"Invalid Name: '{to_json(name)}'")
     try:
-        return await engine.start_execution(parameters["StateMachineArn"], child_input, name)
+        return await engine.start(parameters["StateMachineArn"], child_input, name)
     except EngineError as exc:
         code = type(exc).__name__
         if code in ("EngineError", "InvalidArgument"):
@@ -155,7 +184,7 @@ async def _start_child(engine: Engine, parameters: Any) -> Execution:
         raise _service_error(code, str(exc)) from None
 
 
-def _started(engine: Engine, child: Execution) -> dict[str, Any]:
+def _started(engine: Executions, child: Execution) -> dict[str, Any]:
     """StartExecution's response, with the SDK metadata AWS's integration adds."""
     request_id = str(uuid.uuid4())
     start = _millis(child.start_date)

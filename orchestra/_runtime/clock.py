@@ -7,46 +7,13 @@ and jump to the next deadline. The system clock ignores that count.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import anyio
 
-
-class Clock(Protocol):
-    """What the engine needs from a clock."""
-
-    def now(self) -> datetime:
-        """The current time, timezone-aware UTC."""
-        ...
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep this many seconds of clock time."""
-        ...
-
-    def timeout(self, seconds: float | None) -> AbstractContextManager[anyio.CancelScope]:
-        """A cancel scope cancelled once ``seconds`` of clock time have passed (None: never).
-
-        Use it as a context manager; ``scope.cancelled_caught`` tells whether it fired.
-        """
-        ...
-
-    @contextmanager
-    def busy(self) -> Iterator[None]:
-        """Mark the caller as doing work that time must not jump over."""
-        ...
-
-    @contextmanager
-    def idle(self) -> Iterator[None]:
-        """Inside a busy block: the caller waits on something other than time."""
-        ...
-
-    async def run(self) -> None:
-        """Drive the clock, if it needs driving; run in the engine's task group."""
-        ...
+from .._states.run import Clock as Clock
 
 
 class SystemClock:
@@ -81,18 +48,3 @@ class SystemClock:
 
     def __repr__(self) -> str:
         return "SystemClock()"
-
-
-def utc_timestamp(moment: datetime) -> float:
-    """Seconds since the epoch of an aware datetime."""
-    return moment.timestamp()
-
-
-def monotonic() -> float:
-    """A monotonic reading for measuring durations in real time."""
-    return time.monotonic()
-
-
-def add_seconds(moment: datetime, seconds: float) -> datetime:
-    """``moment`` plus ``seconds``."""
-    return moment + timedelta(seconds=seconds)

@@ -12,66 +12,76 @@ then waits for its token under the same timeout and heartbeat.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import anyio.lowlevel
 import anyio.to_thread
 
 from .. import errors
-from .._observability.telemetry import TaskScope
+from .._definition.resources import Target
+from .._observability.tasks import TaskScope
+from .._observability.telemetry import Telemetry
 from .._query import jsondata
-from .._states.run import (
+from .._states.guards import (
     MAX_CAUSE_LENGTH,
     MAX_ERROR_LENGTH,
-    Run,
     describe_exception_value,
     failure_text,
     passes_through,
 )
+from .._states.run import CallOutcome, Run, TaskCall
 from ..errors import TaskFailed
-from .callbacks import Callback, Submission, record_submitted
-from .tasks import TaskContext, TaskSpec
+from .callbacks import Callback, CallbackRegistry, Submission, record_submitted, unbound_callback
+from .tasks import TaskContext, TaskRegistry, TaskSpec
 
 
-@dataclass(slots=True)
-class Invocation:
-    """One call of a task."""
+class TaskService:
+    """The engine's tasks, as Task states call them (the states' ``TaskPort``).
 
-    spec: TaskSpec
-    payload: Any
-    run: Run
-    state_name: str
-    retry_count: int
-    timeout: float | None
-    heartbeat: float | None
-    callback: Callback | None = None
+    Args:
+        registry: the bound ``@task`` functions.
+        callbacks: the engine's task tokens.
+        telemetry: where task spans, logs and metrics go.
+    """
+
+    __slots__ = ("callbacks", "limiter", "registry", "telemetry")
+
+    def __init__(
+        self, registry: TaskRegistry, callbacks: CallbackRegistry, telemetry: Telemetry
+    ) -> None:
+        self.registry = registry
+        self.callbacks = callbacks
+        self.telemetry = telemetry
+        # Made as the engine starts: a limiter belongs to one event loop.
+        self.limiter: anyio.CapacityLimiter | None = None
+
+    def find(self, target: Target, function: str | None = None) -> TaskSpec | None:
+        """The task serving ``target``: for ``lambda:invoke``, the one serving ``function``."""
+        if target.kind == "lambda_invoke":
+            return None if function is None else self.registry.for_function(function)
+        spec = self.registry.for_resource(target.resource)
+        if spec is None and target.kind != "lambda":
+            spec = unbound_callback(target)
+        return spec
+
+    def open_callback(self, run: Run, target: Target) -> Callback:
+        """A new open token for one attempt of a callback Task state."""
+        return self.callbacks.issue(run, target)
+
+    async def call(self, call: TaskCall) -> CallOutcome:
+        """Call the task once; never raises for the task's own failures."""
+        with TaskScope(self.telemetry, call) as scope:
+            try:
+                outcome = await _invoke(call, self.limiter)
+            finally:
+                if call.callback is not None:
+                    self.callbacks.close_token(call.callback.token)
+            scope.record(outcome)
+        return outcome
 
 
-@dataclass(slots=True)
-class CallOutcome:
-    """What came of a call: a result, a failure ``(error, cause)``, or a timeout error name."""
-
-    result: Any = None
-    failure: tuple[str | None, str | None] | None = None
-    timed_out: str | None = None
-    exception: Exception | None = None
-
-
-async def invoke_task(invocation: Invocation) -> CallOutcome:
-    """Call the task once; never raises for the task's own failures."""
-    with TaskScope(invocation) as scope:
-        try:
-            outcome = await _invoke(invocation)
-        finally:
-            if invocation.callback is not None:
-                invocation.callback.close()
-        scope.record(outcome)
-    return outcome
-
-
-async def _invoke(invocation: Invocation) -> CallOutcome:
+async def _invoke(invocation: TaskCall, limiter: anyio.CapacityLimiter | None) -> CallOutcome:
     run = invocation.run
     clock = run.clock
     beats: list[anyio.Event] = [anyio.Event()]
@@ -79,7 +89,7 @@ async def _invoke(invocation: Invocation) -> CallOutcome:
     def heartbeat() -> None:
         beats[0].set()
 
-    callback = invocation.callback
+    callback = cast("Callback | None", invocation.callback)
     if callback is not None:
         callback.attach_heartbeat(heartbeat)
     context = TaskContext(
@@ -109,15 +119,15 @@ async def _invoke(invocation: Invocation) -> CallOutcome:
     work = _call if callback is None else _call_back
     if invocation.heartbeat is None and invocation.timeout is None:
         # The common case needs no scope and no watcher: each costs a cancellation later.
-        await work(invocation, context, outcome)
+        await work(invocation, context, outcome, limiter)
         return outcome
     with clock.timeout(invocation.timeout) as deadline:
         if invocation.heartbeat is None:
-            await work(invocation, context, outcome)
+            await work(invocation, context, outcome, limiter)
         else:
             async with anyio.create_task_group() as group:
                 group.start_soon(watch_heartbeat, invocation.heartbeat, group.cancel_scope)
-                await work(invocation, context, outcome)
+                await work(invocation, context, outcome, limiter)
                 group.cancel_scope.cancel()
     if heartbeat_missed:
         return CallOutcome(timed_out=errors.HEARTBEAT_TIMEOUT)
@@ -126,8 +136,13 @@ async def _invoke(invocation: Invocation) -> CallOutcome:
     return outcome
 
 
-async def _call(invocation: Invocation, context: TaskContext, outcome: CallOutcome) -> None:
-    spec = invocation.spec
+async def _call(
+    invocation: TaskCall,
+    context: TaskContext,
+    outcome: CallOutcome,
+    limiter: anyio.CapacityLimiter | None,
+) -> None:
+    spec: TaskSpec = invocation.handle
     # The task's own copy: it may change it at will, now or from a thread after a timeout.
     payload = jsondata.copy(invocation.payload)
     try:
@@ -137,7 +152,7 @@ async def _call(invocation: Invocation, context: TaskContext, outcome: CallOutco
             else:
                 outcome.result = await spec.fn(payload)
         else:
-            outcome.result = await _call_in_thread(spec, payload, context, invocation.run)
+            outcome.result = await _call_in_thread(spec, payload, context, limiter)
     except TaskFailed as exc:
         outcome.failure = (
             failure_text(exc.error, MAX_ERROR_LENGTH),
@@ -158,15 +173,19 @@ async def _call(invocation: Invocation, context: TaskContext, outcome: CallOutco
             outcome.result, outcome.failure = await submission.wait()
 
 
-async def _call_back(invocation: Invocation, context: TaskContext, outcome: CallOutcome) -> None:
+async def _call_back(
+    invocation: TaskCall,
+    context: TaskContext,
+    outcome: CallOutcome,
+    limiter: anyio.CapacityLimiter | None,
+) -> None:
     """Hand the work over, then wait for the token to be completed.
 
     The task's return value only goes into the history (TaskSubmitted); a task that fails
     to hand the work over fails the state at once.
     """
-    callback = invocation.callback
-    assert callback is not None
-    await _call(invocation, context, outcome)
+    callback = cast("Callback", invocation.callback)
+    await _call(invocation, context, outcome, limiter)
     if outcome.failure is not None:
         return
     callback.submitted(outcome.result)
@@ -178,7 +197,9 @@ def _failure_of(exc: BaseException) -> tuple[str | None, str | None]:
     return type(exc).__name__[:MAX_ERROR_LENGTH], describe_exception_value(exc)[:MAX_CAUSE_LENGTH]
 
 
-async def _call_in_thread(spec: TaskSpec, payload: Any, context: TaskContext, run: Run) -> Any:
+async def _call_in_thread(
+    spec: TaskSpec, payload: Any, context: TaskContext, limiter: anyio.CapacityLimiter | None
+) -> Any:
     def call() -> Any:
         if spec.takes_context:
             return spec.fn(payload, context)
@@ -188,9 +209,7 @@ async def _call_in_thread(spec: TaskSpec, payload: Any, context: TaskContext, ru
         # A thread cannot be killed: on a timeout, a stop or a sibling's failure the state
         # moves on at once, and the thread finishes (or not) on its own; ctx.cancelled tells
         # it to stop. It keeps its place in the thread limiter until it returns.
-        return await anyio.to_thread.run_sync(
-            call, limiter=run.thread_limiter, abandon_on_cancel=True
-        )
+        return await anyio.to_thread.run_sync(call, limiter=limiter, abandon_on_cancel=True)
     except anyio.get_cancelled_exc_class():
         context._cancelled = True
         raise

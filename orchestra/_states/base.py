@@ -8,6 +8,7 @@ from typing import Any
 from .. import errors
 from .._query.growth import UNCHANGED, UNKNOWN, Affine, Bound, Growth, Merge
 from .._query.jsondata import Size, depth_of, measure
+from .._store.events import MapStateFailed, ParallelStateFailed
 from .dataflow import (
     Merger,
     Selector,
@@ -18,9 +19,10 @@ from .dataflow import (
     error_output,
     payload_growth,
 )
+from .guards import StateFailed, checked
 from .jsonata_flow import ABSENT, JsonataValue, compile_value, is_jsonata
 from .retry import Catcher, ErrorMatcher, RetryState, compile_retriers, find_catcher
-from .run import StateFailed, Visit, checked
+from .run import Visit
 
 Outcome = tuple[Any, str | None]
 
@@ -38,8 +40,7 @@ class State:
         "assign",
         "definition",
         "end",
-        "entered_event",
-        "exited_event",
+        "exits",
         "grow",
         "input_path",
         "jsonata",
@@ -57,12 +58,12 @@ class State:
         self.type: str = definition["Type"]
         self.next: str | None = definition.get("Next")
         self.end: bool = bool(definition.get("End", False))
-        self.entered_event = f"{self.type}StateEntered"
         # How the output's size relates to the input's, when the definition alone tells it
         # (see Growth.compiled); None when the state sets ``visit.size`` itself, or when its
         # output is a part of its input.
         self.grow: Bound | None = None
-        self.exited_event: str | None = f"{self.type}StateExited"
+        # Whether leaving the state is recorded (a Fail state only fails).
+        self.exits = True
         self.input_path: Selector | None = compile_selector(definition, "InputPath")
         self.output_path: Selector | None = compile_selector(definition, "OutputPath")
         self.jsonata = is_jsonata(definition)
@@ -168,7 +169,7 @@ class Recovering(State):
     )
 
     # The event recorded when the state fails for good (after its last retry).
-    failed_event: str | None = None
+    failed_event: type[MapStateFailed | ParallelStateFailed] | None = None
 
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
@@ -242,7 +243,7 @@ class Recovering(State):
                         await run.clock.sleep(delay)
                         continue
                 if self.failed_event is not None and failure.error != errors.RUNTIME:
-                    run.history.add(self.failed_event, run.clock.now())
+                    run.history.add(self.failed_event(run.clock.now()))
                 catcher = find_catcher(self.catchers, failure.error)
                 if catcher is None:
                     raise

@@ -8,10 +8,10 @@ from typing import Any
 from .. import errors
 from .._query.choice import ChoiceRuntimeError, Predicate
 from .._query.failures import QueryFailure, to_json
-from .base import Outcome, State
+from .base import State
 from .dataflow import Selector
 from .jsonata_flow import JsonataValue, compile_value
-from .run import Visit
+from .run import Outcome, Visit
 
 _NO_MATCH = "Failed to transition out of the state. The state does not point to a next state."
 

@@ -14,8 +14,8 @@ from typing import Any, Final
 import anyio
 import anyio.lowlevel
 
-from .._runtime.clock import Clock
-from .run import StateFailed, TimeSlice
+from .guards import StateFailed, TimeSlice
+from .run import Clock
 
 # An unbounded Map still runs through a worker pool: AWS's largest concurrency (a distributed
 # Map's 10,000) bounds the number of coroutines alive at once.

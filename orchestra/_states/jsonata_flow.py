@@ -25,7 +25,8 @@ from .._query.jsonata import (
     is_expression,
 )
 from .._query.jsondata import byte_size, encode
-from .run import StateFailed, Visit
+from .guards import StateFailed
+from .run import Visit
 
 ABSENT: Final = object()
 

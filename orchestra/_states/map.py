@@ -8,23 +8,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, Final
 
 from .. import errors
-from .._observability.telemetry import ITERATION_SPAN, traced_jobs
 from .._query.failures import QueryFailure, to_json
 from .._query.growth import UNKNOWN, Growth
 from .._query.jsonata import expression_body, is_expression
 from .._query.jsondata import Size, depth_of, measure
 from .._query.paths import PathNotFound, compile_path
 from .._query.templates import template_growth
+from .._store.events import (
+    MapIterationAborted,
+    MapIterationFailed,
+    MapIterationStarted,
+    MapIterationSucceeded,
+    MapRunFailed,
+    MapRunStarted,
+    MapRunSucceeded,
+    MapStateFailed,
+    MapStateStarted,
+    MapStateSucceeded,
+)
 from .._store.history import History
 from .base import Outcome, Recovering
 from .dataflow import compile_payload, compile_selector, error_output
 from .fanout import fan_out
+from .guards import StateFailed, checked
 from .jsonata_flow import JsonataValue, compile_number, compile_value
 from .program import Program, run_program
-from .run import Run, StateFailed, Visit, checked
+from .run import Run, Visit
 
 _THRESHOLD_EXCEEDED: Final = "The specified tolerated failure threshold was exceeded"
 # What an ItemBatcher's {"Items": [...]} wrapper adds around a slice of the items.
@@ -51,7 +64,7 @@ class MapState(Recovering):
         "tolerated_percentage",
     )
 
-    failed_event = "MapStateFailed"
+    failed_event = MapStateFailed
 
     def __init__(self, name: str, definition: Mapping[str, Any], processor: Program) -> None:
         super().__init__(name, definition)
@@ -130,10 +143,10 @@ class MapState(Recovering):
             items = [{"Items": items[k : k + size]} for k in range(0, len(items), size)]
             item_size = Size(item_size.bytes + _BATCH_BYTES, item_size.depth + 2)
             all_items += _BATCH_BYTES * len(items)
-        history.add("MapStateStarted", now(), {"length": len(items)})
+        history.add(MapStateStarted(now(), len(items)))
         tolerate = self._tolerance(effective, visit, len(items))
         if self.distributed:
-            history.add("MapRunStarted", now(), {})
+            history.add(MapRunStarted(now()))
         # Bounds on each iteration's output, by index (plain ints: no object per item).
         sizes = [0] * len(items)
         depths = [0] * len(items)
@@ -146,7 +159,11 @@ class MapState(Recovering):
         iterate = self._iteration(
             effective, items, item_size, visit, sizes, depths, tracked=peak is None
         )
-        job = traced_jobs(iterate, ITERATION_SPAN, self.name, run)
+        job = (
+            iterate
+            if run.tracing is None
+            else run.tracing.jobs(iterate, "iteration", self.name, run)
+        )
         payload_limit = run.settings.payload_limit
 
         tolerated_bytes = 0
@@ -170,15 +187,15 @@ class MapState(Recovering):
             )
         except StateFailed as failed:
             if self.distributed:
-                history.add("MapRunFailed", now(), {"error": failed.error, "cause": failed.cause})
+                history.add(MapRunFailed(now(), failed.error, failed.cause))
             if tolerate is not None:
                 raise StateFailed(
                     errors.EXCEED_TOLERATED_FAILURE_THRESHOLD, _THRESHOLD_EXCEEDED
                 ) from None
             raise
         if self.distributed:
-            history.add("MapRunSucceeded", now())
-        history.add("MapStateSucceeded", now())
+            history.add(MapRunSucceeded(now()))
+        history.add(MapStateSucceeded(now()))
         if peak is None:
             return results, Size(1 + len(results) + sum(sizes), max(depths, default=0) + 1)
         # Each iteration's output is at most scale * its item + extra, and the items add up
@@ -249,22 +266,21 @@ class MapState(Recovering):
                 )
                 return output
             history = run.history
-            details = {"name": name, "index": index}
             # The iteration starts as its first state is entered, and ends as its last is
             # left: one clock reading each.
             started = run.clock.now()
-            history.add("MapIterationStarted", started, details)
+            history.add(MapIterationStarted(started, name, index))
             try:
                 output, sizes[index], depths[index], ended = await run_program(
                     processor, iteration_input, run, size, visit.variables, started, tracked
                 )
             except StateFailed:
-                history.add("MapIterationFailed", run.clock.now(), details)
+                history.add(MapIterationFailed(run.clock.now(), name, index))
                 raise
             except BaseException:
-                history.add("MapIterationAborted", run.clock.now(), details)
+                history.add(MapIterationAborted(run.clock.now(), name, index))
                 raise
-            history.add("MapIterationSucceeded", ended, details)
+            history.add(MapIterationSucceeded(ended, name, index))
             return output
 
         return iterate
@@ -297,20 +313,10 @@ class MapState(Recovering):
 
 def _child_run(parent: Run, state_name: str, index: int) -> Run:
     """A distributed Map iteration's own run: its own history, the parent's everything else."""
-    return Run(
+    return replace(
+        parent,
         history=History(limit=parent.history.limit),
-        clock=parent.clock,
-        rng=parent.rng,
-        tasks=parent.tasks,
-        settings=parent.settings,
-        execution_context=parent.execution_context,
-        state_machine_context=parent.state_machine_context,
         execution_name=f"{parent.execution_name}/{state_name}/{index}",
-        execution_arn=parent.execution_arn,
-        root_execution_name=parent.root_execution_name,
-        thread_limiter=parent.thread_limiter,
-        telemetry=parent.telemetry,
-        tracing=parent.tracing,
     )
 
 

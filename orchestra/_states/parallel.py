@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._observability.telemetry import BRANCH_SPAN, traced_jobs
 from .._query.jsondata import Size
+from .._store.events import ParallelStateFailed, ParallelStateStarted
 from .base import Arguments, Outcome, Recovering
 from .fanout import fan_out
 from .program import Program, run_program
@@ -18,7 +18,7 @@ class ParallelState(Recovering):
 
     __slots__ = ("arguments", "branches")
 
-    failed_event = "ParallelStateFailed"
+    failed_event = ParallelStateFailed
 
     def __init__(self, name: str, definition: Mapping[str, Any], branches: list[Program]) -> None:
         super().__init__(name, definition)
@@ -41,7 +41,7 @@ class ParallelState(Recovering):
     ) -> tuple[list[Any], Size]:
         run = visit.run
         history = run.history
-        history.add("ParallelStateStarted", run.clock.now())
+        history.add(ParallelStateStarted(run.clock.now()))
         branches = self.branches
 
         sizes = [0] * len(branches)
@@ -65,6 +65,6 @@ class ParallelState(Recovering):
                 depths[index] = size.depth + peak.deeper
             return output
 
-        job = traced_jobs(branch, BRANCH_SPAN, self.name, run)
+        job = branch if run.tracing is None else run.tracing.jobs(branch, "branch", self.name, run)
         outputs = await fan_out(len(branches), job, clock=run.clock)
         return outputs, Size(1 + len(outputs) + sum(sizes), max(depths, default=0) + 1)

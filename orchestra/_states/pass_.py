@@ -7,9 +7,9 @@ from typing import Any
 
 from .._query.growth import IDENTITY, UNCHANGED, Growth, affine_of, constant, output_bound
 from .._query.paths import compile_reference_path
-from .base import Outcome, State
+from .base import State
 from .dataflow import compile_payload, compile_result_path, payload_growth
-from .run import Visit
+from .run import Outcome, Visit
 
 
 class PassState(State):

@@ -14,30 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
 
-import structlog
 from anyio import get_cancelled_exc_class
 from anyio.lowlevel import checkpoint
 
 from .. import errors
-from .._observability.telemetry import state_failed
 from .._query.growth import UNCHANGED, Affine
 from .._query.jsondata import MAX_DEPTH, Size, measure
+from .._store.events import StateAborted, StateEntered, StateExited
 from .base import State
-from .run import (
-    Run,
-    StateFailed,
-    TimeSlice,
-    Visit,
-    checked,
-    describe_exception_value,
-    too_deep,
-    traceback_text,
-)
+from .guards import StateFailed, TimeSlice, checked, describe_exception_value, too_deep
+from .run import Run, Visit
 
 # The time slice (see TimeSlice) is looked at every few transitions only; a slow state (a
 # JSONata expression near its time limit) is bounded by its own limit.
 _CLOCK_EVERY: Final = 8
-_log = structlog.get_logger("orchestra")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +139,7 @@ async def run_program(
     countdown = _CLOCK_EVERY
     entered_time = now() if entered is None else entered
     while True:
-        entered_id = history.add(
-            state.entered_event, entered_time, {"name": state.name, "input": data}
-        )
+        entered_id = history.add(StateEntered(entered_time, state.type, state.name, data))
         visit = Visit(
             run, state.name, entered_id, entered_time, variables, data_size, data_depth, data_inner
         )
@@ -181,21 +169,22 @@ async def run_program(
                 _check_assigned(state.name, assigned, limit)
         except get_cancelled_exc_class():
             # A sibling's failure or a stop cancelled this run: AWS records the state aborted.
-            history.add(f"{state.type}StateAborted", now(), {"name": state.name})
+            history.add(StateAborted(now(), state.type, state.name))
             raise
         except StateFailed as failure:
-            state_failed(run, state, failure)
+            run.observer.state_failed(run, state, failure)
             raise
         except Exception as exc:  # noqa: BLE001 - the last-resort guard: see the module doc
             unforeseen = internal_failure(visit, exc)
-            state_failed(run, state, unforeseen)
+            run.observer.state_failed(run, state, unforeseen)
             raise unforeseen from None
         if assigned is not None:
             local.update(assigned)
         # The next state is entered the moment this one is left: one clock reading for both.
         entered_time = now()
-        if state.exited_event is not None:
-            history.add(state.exited_event, entered_time, {"name": state.name, "output": output})
+        if state.exits:
+            history.add(StateExited(entered_time, state.type, state.name, output))
+        history.commit()
         if next_name is None:
             return output, data_size, data_depth, entered_time
         state = states[next_name]
@@ -213,12 +202,7 @@ def internal_failure(visit: Visit, exc: Exception) -> StateFailed:
     The traceback goes to the log; the cause names the exception, so the failure is clear
     without exposing more than its type and message.
     """
-    _log.error(
-        "internal error while running a state",
-        state=visit.state_name,
-        execution=visit.run.execution_name,
-        exception=traceback_text(exc),
-    )
+    visit.run.observer.internal_error(visit.run, visit.state_name, exc)
     return StateFailed(errors.RUNTIME, visit.prefix(internal_cause(exc)))
 
 

@@ -1,124 +1,176 @@
-"""What running states share: the per-execution runtime, a state visit, and failures.
+"""One execution's runtime as states see it, and the ports through which they reach out.
 
 States are compiled once and shared by every execution; everything that belongs to one run
 (history, clock, random source, the context object's parts) lives in :class:`Run`, and
 everything that belongs to one entry into a state lives in :class:`Visit`.
+
+A state knows nothing of the engine around it: the time, calling a task, awaiting a token
+and reporting spans come through the protocols below, handed in with the run. The runtime
+implements them; observability is reached through them; no state imports either.
 """
 
 from __future__ import annotations
 
 import random
-import time
-import traceback
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import Any, Literal, Protocol
 
 import anyio
 
-from .. import errors
-from .._query.failures import MAX_CAUSE_LENGTH as MAX_CAUSE_LENGTH
-from .._query.failures import MAX_ERROR_LENGTH as MAX_ERROR_LENGTH
-from .._query.failures import QueryFailure
-from .._query.failures import StateFailed as StateFailed
-from .._query.jsondata import MAX_DEPTH, JsonDataError, Size, byte_size, encode, measure
-from .._store.history import History, iso_timestamp
+from .._definition.resources import Target
+from .._query.failures import QueryFailure, StateFailed
+from .._store.events import EvaluationFailed, iso_timestamp
+from .._store.history import History
 from ..errors import QUERY_EVALUATION_ERROR
 
-if TYPE_CHECKING:
-    from .._observability.telemetry import StateTracing, Telemetry
-    from .._runtime.callbacks import CallbackRegistry
-    from .._runtime.clock import Clock
-    from .._runtime.tasks import TaskRegistry
+Outcome = tuple[Any, str | None]
+"""What a state's run returns: its output, and the next state's name (None at the end)."""
 
 
-TIME_SLICE: Final = 0.002
-"""Seconds a task may keep the CPU before it yields to the event loop."""
+class StateInfo(Protocol):
+    """A compiled state, as the ports see it."""
+
+    name: str
+    type: str
+    definition: Mapping[str, Any]
+
+    async def run(self, data: Any, visit: Visit) -> Outcome:
+        """Run the state on its raw input."""
+        ...
 
 
-class TimeSlice:
-    """Tells a loop of instant steps (states, iterations) when to yield to the event loop.
+Failure = tuple[str | None, str | None]
+"""A task's failure as a value: ``(error, cause)``."""
 
-    By elapsed time rather than by count: a loop of cheap steps must not starve other
-    executions, a checkpoint per step costs time, and some steps are slow.
+Job = Callable[[int], Awaitable[Any]]
+JobKind = Literal["iteration", "branch"]
+
+
+class Clock(Protocol):
+    """What the engine needs from a clock."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep this many seconds of clock time."""
+        ...
+
+    def timeout(self, seconds: float | None) -> AbstractContextManager[anyio.CancelScope]:
+        """A cancel scope cancelled once ``seconds`` of clock time have passed (None: never).
+
+        Use it as a context manager; ``scope.cancelled_caught`` tells whether it fired.
+        """
+        ...
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        """Mark the caller as doing work that time must not jump over."""
+        ...
+
+    @contextmanager
+    def idle(self) -> Iterator[None]:
+        """Inside a busy block: the caller waits on something other than time."""
+        ...
+
+    async def run(self) -> None:
+        """Drive the clock, if it needs driving; run in the engine's task group."""
+        ...
+
+
+class CallbackHandle(Protocol):
+    """One attempt's task token (``.waitForTaskToken``)."""
+
+    token: str
+
+
+@dataclass(slots=True)
+class TaskCall:
+    """One call of a task, as a Task state asks for it.
+
+    Attributes:
+        handle: what serves the resource, as :meth:`TaskPort.find` found it.
+        payload: the task's input (the engine's own data: the port copies it for the task).
+        run: the execution's runtime.
+        state_name: the Task state.
+        retry_count: 0 on the first attempt.
+        timeout: TimeoutSeconds, if any.
+        heartbeat: HeartbeatSeconds, if any.
+        callback: the attempt's token, for a callback resource.
     """
 
-    __slots__ = ("_until",)
-
-    def __init__(self) -> None:
-        self._until = time.perf_counter() + TIME_SLICE
-
-    def due(self) -> bool:
-        """Whether the slice is over (and a new one starts)."""
-        moment = time.perf_counter()
-        if moment < self._until:
-            return False
-        self._until = moment + TIME_SLICE
-        return True
+    handle: Any
+    payload: Any
+    run: Run
+    state_name: str
+    retry_count: int
+    timeout: float | None
+    heartbeat: float | None
+    callback: CallbackHandle | None = None
 
 
-def passes_through(exc: BaseException) -> bool:
-    """Whether an exception from user code must go on up rather than become its failure.
+@dataclass(slots=True)
+class CallOutcome:
+    """What came of a call: a result, a failure ``(error, cause)``, or a timeout error name."""
 
-    Ctrl-C and a cancellation the engine (or its host) delivered do; anything else user code
-    raises (SystemExit, a BaseException subclass of its own, a CancelledError nobody sent)
-    is that code's failure.
-    """
-    if isinstance(exc, KeyboardInterrupt):
-        return True
-    if not isinstance(exc, anyio.get_cancelled_exc_class()):
-        return False
-    # A cancelled scope makes the effective deadline minus infinity; code that merely raised
-    # CancelledError itself has none.
-    return anyio.current_effective_deadline() == float("-inf")
+    result: Any = None
+    failure: Failure | None = None
+    timed_out: str | None = None
+    exception: Exception | None = None
 
 
-def traceback_text(exc: BaseException, frames: int = 40) -> str:
-    """The last ``frames`` frames of ``exc``'s traceback, as text, for the log.
+class TaskPort(Protocol):
+    """Calling tasks: what a Task state asks of the runtime."""
 
-    Text rather than the exception itself: a renderer that shows each frame's variables
-    would take for ever on a RecursionError's thousand frames full of hostile data.
-    """
-    lines = traceback.format_exception(
-        type(exc), exc, exc.__traceback__, limit=-frames, chain=False
-    )
-    return "".join(lines)
+    def find(self, target: Target, function: str | None = None) -> Any | None:
+        """What serves ``target`` (``function``: a ``lambda:invoke`` FunctionName), or None."""
+        ...
 
+    def open_callback(self, run: Run, target: Target) -> CallbackHandle:
+        """Issue a new token for one attempt of a callback Task state."""
+        ...
 
-def failure_text(value: object, limit: int) -> str | None:
-    """An error name or cause from user code as text: any value, cut to ``limit`` characters.
-
-    Never raises: a value that is not a string is shown as JSON, or by its type when it
-    cannot be (an object whose ``__str__`` raises, say).
-    """
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        try:
-            value = encode(value)
-        except JsonDataError:
-            value = describe_exception_value(value)
-    return value[:limit]
+    async def call(self, call: TaskCall) -> CallOutcome:
+        """Call the task once; its own failures come back as values."""
+        ...
 
 
-def describe_exception_value(value: object) -> str:
-    """``str(value)``, or a placeholder naming its type when ``__str__`` itself fails."""
-    try:
-        text = str(value)
-    except Exception:  # noqa: BLE001 - user code: any failure of __str__ gets the placeholder
-        return f"<unprintable {type(value).__name__} object>"
-    return text if isinstance(text, str) else f"<unprintable {type(value).__name__} object>"
+class Tracing(Protocol):
+    """Per-state spans and durations, when an SDK records them."""
+
+    async def state(self, state: StateInfo, data: Any, visit: Visit) -> Outcome:
+        """Run ``state`` inside its span."""
+        ...
+
+    def jobs(self, job: Job, kind: JobKind, state_name: str, run: Run) -> Job:
+        """``job`` with each call in a span of its own (a Map iteration, a Parallel branch)."""
+        ...
 
 
-class Settings(Protocol):
+class Observer(Protocol):
+    """What the interpreter reports as states fail."""
+
+    def state_failed(self, run: Run, state: StateInfo, failure: StateFailed) -> None:
+        """A state failed and nothing caught it."""
+        ...
+
+    def internal_error(self, run: Run, state_name: str, exc: Exception) -> None:
+        """A state raised an error the engine did not foresee (it fails as States.Runtime)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
     """Engine-wide settings a run reads."""
 
     account: str
     region: str
     payload_limit: int
     jsonata_timeout: float
-    callbacks: CallbackRegistry
 
 
 @dataclass(slots=True)
@@ -128,18 +180,16 @@ class Run:
     history: History
     clock: Clock
     rng: random.Random
-    tasks: TaskRegistry
+    tasks: TaskPort
     settings: Settings
+    observer: Observer
     execution_context: dict[str, Any]
     state_machine_context: dict[str, Any]
     execution_name: str
     execution_arn: str
     root_execution_name: str
-    thread_limiter: Any
-    warned: set[str] = field(default_factory=set)
-    telemetry: Telemetry | None = None
     # Set only while an SDK records spans or state durations: the per-state path checks it.
-    tracing: StateTracing | None = None
+    tracing: Tracing | None = None
 
     def context(self, visit: Visit) -> dict[str, Any]:
         """The context object ``$$`` as seen from a state visit."""
@@ -221,9 +271,7 @@ class Visit:
         if failure.error == QUERY_EVALUATION_ERROR:
             # AWS records a failed JSONata evaluation as an event of its own, where it fails.
             self.run.history.add(
-                "EvaluationFailed",
-                self.run.clock.now(),
-                {"error": failure.error, "cause": cause, "state": self.state_name},
+                EvaluationFailed(self.run.clock.now(), failure.error, cause, self.state_name)
             )
         return StateFailed(failure.error, cause)
 
@@ -233,41 +281,3 @@ class Visit:
             f"An error occurred while executing the state '{self.state_name}' "
             f"(entered at the event id #{self.entered_id}). {cause}"
         )
-
-
-def checked(who: str, value: Any, size: int, depth: int, limit: int) -> Size:
-    """A payload's size and depth, given bounds on them; the failure AWS reports if over.
-
-    Bounds within the limits are returned as they are; otherwise ``value`` is measured.
-
-    Raises:
-        StateFailed: ``States.DataLimitExceeded``, naming ``who`` (a state or a task).
-    """
-    if size <= limit and depth <= MAX_DEPTH:
-        return Size(size, depth)
-    if size <= 8 * limit and 0 < depth <= MAX_DEPTH:
-        # The common case, kept lean: a bound a little over the limit on data known to be
-        # shallow; one pass of the C encoder tells the size.
-        exact = byte_size(encode(value))
-        if exact > limit:
-            raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_large(who))
-        return Size(exact, depth)
-    measured = measure(value, limit=limit, depth_bound=depth, size_bound=size)
-    if measured.depth > MAX_DEPTH:
-        raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_deep(who))
-    if measured.bytes > limit:
-        raise StateFailed(errors.DATA_LIMIT_EXCEEDED, too_large(who))
-    return measured
-
-
-def too_large(who: str) -> str:
-    """AWS's cause for a payload over the size limit."""
-    return (
-        f"The state/task '{who}' returned a result with a size exceeding the maximum number "
-        "of bytes service limit."
-    )
-
-
-def too_deep(who: str) -> str:
-    """The cause for a payload nested deeper than the engine holds."""
-    return f"The state/task '{who}' returned a result nested more than {MAX_DEPTH} levels deep."

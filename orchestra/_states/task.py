@@ -8,16 +8,16 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from .. import errors
+from .._definition.resources import Target, lambda_function_arn, target_of
 from .._query.failures import QueryFailure
 from .._query.jsonata import is_expression
 from .._query.jsondata import JsonDataError, Size, decode, encode, load
 from .._query.paths import PathNotFound, compile_path
-from .._runtime.callbacks import open_callback, unbound_callback
-from .._runtime.invoke import Invocation, invoke_task
-from .._runtime.tasks import Target, TaskSpec, lambda_function_arn, target_of
+from .._store.events import TaskEvents
 from .base import Arguments, Outcome, Recovering
+from .guards import StateFailed, too_large
 from .jsonata_flow import compile_number
-from .run import Run, StateFailed, Visit, too_large
+from .run import Run, TaskCall, Visit
 
 # What lambda:invoke's response envelope adds around a payload (headers, request ids).
 _ENVELOPE_BYTES: Final = 2048
@@ -31,11 +31,17 @@ _NOT_FOUND: Final = (
 class TaskState(Recovering):
     """``Type: Task``."""
 
-    __slots__ = ("arguments", "heartbeat", "target", "timeout")
+    __slots__ = ("arguments", "events", "heartbeat", "target", "timeout")
 
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
         self.target: Target = target_of(definition["Resource"])
+        is_lambda = self.target.kind == "lambda"
+        self.events = TaskEvents(
+            self.target.resource_type,
+            self.target.resource if is_lambda else self.target.resource_name,
+            is_lambda=is_lambda,
+        )
         self.arguments = Arguments(definition, jsonata=self.jsonata)
         self.timeout = _compile_seconds(definition, "TimeoutSeconds")
         self.heartbeat = _compile_seconds(definition, "HeartbeatSeconds")
@@ -54,40 +60,37 @@ class TaskState(Recovering):
     async def _attempt(self, effective: Any, visit: Visit, retry_count: int) -> tuple[Any, Size]:
         run = visit.run
         target = self.target
-        callback = open_callback(visit, target) if target.wait_for_token else None
+        callback = None
+        if target.wait_for_token:
+            callback = run.tasks.open_callback(run, target)
+            # The visit's context object is rebuilt for every attempt, so the token is this
+            # attempt's alone.
+            visit.context["Task"] = {"Token": callback.token}
         parameters, _ = self.arguments.evaluate(effective, visit, self.name)
         timeout = self.timeout(effective, visit) if self.timeout is not None else None
         heartbeat = self.heartbeat(effective, visit) if self.heartbeat is not None else None
 
-        spec, payload, function_arn = self._bind(run, parameters)
-        is_lambda = target.kind == "lambda"
-        prefix = "LambdaFunction" if is_lambda else "Task"
-        base = (
-            {}
-            if is_lambda
-            else {"resourceType": target.resource_type, "resource": target.resource_name}
-        )
-        if is_lambda:
-            scheduled: dict[str, Any] = {"resource": target.resource, "input": parameters}
-        else:
-            scheduled = {**base, "region": run.settings.region, "parameters": parameters}
-        if timeout is not None:
-            scheduled["timeoutInSeconds"] = int(timeout)
-        if heartbeat is not None and not is_lambda:
-            scheduled["heartbeatInSeconds"] = int(heartbeat)
+        handle, payload, function_arn = self._bind(run, parameters)
+        events = self.events
         now = run.clock.now
-        run.history.add(f"{prefix}Scheduled", now(), scheduled)
-        run.history.add(f"{prefix}Started", now(), base or None)
-
-        if spec is None:
-            failure = self._unbound(run, function_arn)
-            run.history.add(
-                f"{prefix}Failed", now(), {**base, "error": failure.error, "cause": failure.cause}
+        run.history.add(
+            events.scheduled(
+                now(),
+                run.settings.region,
+                parameters,
+                None if timeout is None else int(timeout),
+                None if heartbeat is None else int(heartbeat),
             )
+        )
+        run.history.add(events.started(now()))
+
+        if handle is None:
+            failure = self._unbound(run, function_arn)
+            run.history.add(events.failed(now(), failure.error, failure.cause))
             raise failure
 
-        invocation = Invocation(
-            spec=spec,
+        call = TaskCall(
+            handle=handle,
             payload=payload,
             run=run,
             state_name=self.name,
@@ -96,34 +99,30 @@ class TaskState(Recovering):
             heartbeat=heartbeat,
             callback=callback,
         )
-        outcome = await invoke_task(invocation)
+        outcome = await run.tasks.call(call)
         if outcome.timed_out is not None:
-            run.history.add(
-                f"{prefix}TimedOut", now(), {**base, "error": outcome.timed_out, "cause": None}
-            )
+            run.history.add(events.timed_out(now(), outcome.timed_out))
             raise StateFailed(outcome.timed_out, None)
         if outcome.failure is not None:
             error, cause = outcome.failure
             if target.kind == "lambda_invoke":
                 cause = _compact_json(cause)
-            run.history.add(f"{prefix}Failed", now(), {**base, "error": error, "cause": cause})
+            run.history.add(events.failed(now(), error, cause))
             raise StateFailed(error, cause)
         try:
             result, size = self._check_result(run, outcome.result)
         except StateFailed as failure:
-            run.history.add(
-                f"{prefix}Failed", now(), {**base, "error": failure.error, "cause": failure.cause}
-            )
+            run.history.add(events.failed(now(), failure.error, failure.cause))
             raise
         if target.kind == "lambda_invoke" and callback is None:
             tail = isinstance(parameters, dict) and parameters.get("LogType") == "Tail"
             result = _lambda_envelope(result, run, tail=tail)
             size = Size(size.bytes + _ENVELOPE_BYTES, max(size.depth + 1, _ENVELOPE_DEPTH))
-        run.history.add(f"{prefix}Succeeded", now(), {**base, "output": result})
+        run.history.add(events.succeeded(now(), result))
         return result, size
 
-    def _bind(self, run: Run, parameters: Any) -> tuple[TaskSpec | None, Any, str | None]:
-        """The task to call, the payload it gets, and the Lambda ARN it stands for."""
+    def _bind(self, run: Run, parameters: Any) -> tuple[Any | None, Any, str | None]:
+        """What serves the task, the payload it gets, and the Lambda ARN it stands for."""
         target = self.target
         if target.kind == "lambda_invoke":
             function = parameters.get("FunctionName") if isinstance(parameters, dict) else None
@@ -131,10 +130,9 @@ class TaskState(Recovering):
                 return None, None, None
             arn = lambda_function_arn(function, run.settings.region, run.settings.account)
             payload = _lambda_event(parameters.get("Payload"))
-            return run.tasks.for_function(function), payload, arn
-        if target.kind == "lambda":
-            return run.tasks.for_resource(target.resource), parameters, target.resource
-        return run.tasks.for_resource(target.resource) or unbound_callback(target), parameters, None
+            return run.tasks.find(target, function), payload, arn
+        resource = target.resource if target.kind == "lambda" else None
+        return run.tasks.find(target), parameters, resource
 
     def _unbound(self, run: Run, function_arn: str | None) -> StateFailed:
         if self.target.kind in ("lambda", "lambda_invoke") and function_arn is not None:

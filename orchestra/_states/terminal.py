@@ -11,9 +11,10 @@ from .._query.growth import Affine
 from .._query.intrinsics import IntrinsicError, compile_intrinsic, is_intrinsic
 from .._query.jsonata import is_expression
 from .._query.paths import PathNotFound, compile_path
-from .base import Outcome, State
+from .base import State
+from .guards import StateFailed
 from .jsonata_flow import compile_value, is_jsonata
-from .run import StateFailed, Visit
+from .run import Outcome, Visit
 
 
 class SucceedState(State):
@@ -74,7 +75,7 @@ class FailState(State):
 
     def __init__(self, name: str, definition: Mapping[str, Any]) -> None:
         super().__init__(name, definition)
-        self.exited_event = None
+        self.exits = False
         self.affine = Affine(0, 0, 0)
         self.error = _compile_text(definition, "Error")
         self.cause = _compile_text(definition, "Cause")

@@ -10,9 +10,9 @@ from typing import Any, Final
 from .. import errors
 from .._query.failures import QueryFailure, to_json
 from .._query.paths import PathNotFound, compile_path
-from .base import Outcome, State
+from .base import State
 from .jsonata_flow import compile_number, compile_value, is_jsonata
-from .run import Visit
+from .run import Outcome, Visit
 
 # AWS refuses a delay that does not fit a signed 32-bit number of seconds.
 MAX_DELAY_SECONDS: Final = 2**31 - 1
