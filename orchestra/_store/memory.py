@@ -81,9 +81,10 @@ class MemoryStore:
     def create(
         self, record: ExecutionRecord, machine: Any, *, keep_events: bool = True
     ) -> EventLog:
-        """Add a RUNNING execution of ``machine``; return the log its events go to."""
-        # A name may be used again once its execution has left (as on AWS after retention).
-        self._forget(record.arn)
+        """Add a RUNNING execution of ``machine``; return the log its events go to.
+
+        The caller has made sure no execution of that ARN is kept (see :meth:`get`).
+        """
         self._records[record.arn] = record
         self._machine_of[record.arn] = machine
         if not keep_events:
@@ -98,9 +99,14 @@ class MemoryStore:
         self._expire()
 
     def get(self, arn: str) -> ExecutionRecord | None:
-        """The execution with this ARN, or None."""
-        self._expire()
-        return self._records.get(arn)
+        """The execution with this ARN, or None (also once it has aged out)."""
+        record = self._records.get(arn)
+        if record is None or record.stop_date is None:
+            return record
+        if record.stop_date <= self._now() - self.retention:
+            self._expire()
+            return None
+        return record
 
     def machine_of(self, arn: str) -> Any | None:
         """The state machine an execution runs, or None."""
