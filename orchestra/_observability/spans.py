@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 import anyio
@@ -155,26 +157,13 @@ class StateTracing:
         if self.record_payloads:
             attributes[INPUT] = payload_text(data)
         span = tracer.start_span(STATE_SPAN, attributes=attributes)
-        token = otel_context.attach(trace.set_span_in_context(span))
         try:
-            output, next_name = await state.run(data, visit)
-        except StateFailed as failure:
-            fail_span(span, failure.error, failure.cause)
-            raise
-        except anyio.get_cancelled_exc_class():
-            span.set_attribute(STATUS, "ABORTED")
-            raise
-        except Exception as exc:
-            span.record_exception(exc)
-            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
-            raise
-        else:
-            if self.record_payloads:
-                span.set_attribute(OUTPUT, payload_text(output))
-            return output, next_name
+            with _inside(span):
+                output, next_name = await state.run(data, visit)
+                if self.record_payloads:
+                    span.set_attribute(OUTPUT, payload_text(output))
+                return output, next_name
         finally:
-            otel_context.detach(token)
-            span.end()
             self._measure(state, visit)
 
     def _measure(self, state: StateInfo, visit: Visit) -> None:
@@ -196,17 +185,28 @@ class StateTracing:
         async def traced(index: int) -> Any:
             span = tracer.start_span(_JOB_SPANS[kind], attributes={**base, INDEX: index})
             # Attached in the worker's own task, so siblings never see each other's span.
-            token = otel_context.attach(trace.set_span_in_context(span))
-            try:
+            with _inside(span):
                 return await job(index)
-            except StateFailed as failure:
-                fail_span(span, failure.error, failure.cause)
-                raise
-            except anyio.get_cancelled_exc_class():
-                span.set_attribute(STATUS, "ABORTED")
-                raise
-            finally:
-                otel_context.detach(token)
-                span.end()
 
         return traced
+
+
+@contextmanager
+def _inside(span: Span) -> Iterator[None]:
+    """Make ``span`` current for the block; record how the block ended on it, and end it."""
+    token = otel_context.attach(trace.set_span_in_context(span))
+    try:
+        yield
+    except StateFailed as failure:
+        fail_span(span, failure.error, failure.cause)
+        raise
+    except anyio.get_cancelled_exc_class():
+        span.set_attribute(STATUS, "ABORTED")
+        raise
+    except Exception as exc:
+        span.record_exception(exc)
+        span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+        raise
+    finally:
+        otel_context.detach(token)
+        span.end()

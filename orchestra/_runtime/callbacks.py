@@ -24,7 +24,7 @@ import anyio
 
 from .._query import jsondata
 from .._states.run import Failure
-from .._store.events import TaskSubmitted
+from .._store.task_events import TaskSubmitted
 from ..errors import InvalidArgument, InvalidOutput, InvalidToken, TaskDoesNotExist, TaskTimedOut
 from .tasks import TaskSpec
 

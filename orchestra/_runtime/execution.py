@@ -132,16 +132,8 @@ class Execution:
             self._stop_reason = (error, cause)
         self._scope.cancel()
 
-    def _close(
-        self,
-        status: ExecutionStatus,
-        stop_date: datetime,
-        *,
-        output: Any = None,
-        error: str | None = None,
-        cause: str | None = None,
-    ) -> None:
-        self.record.close(status, stop_date, output=output, error=error, cause=cause)
+    def _closed_now(self) -> None:
+        """The record has been closed: wake whoever waits."""
         self._closed.set()
 
     def __eq__(self, other: object) -> bool:

@@ -14,6 +14,7 @@ import sys
 import uuid
 import weakref
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 import anyio
@@ -197,6 +198,9 @@ class Runner:
             f"arn:aws:iam::{settings.account}:role/service-role/StepFunctions-{machine.name}-role"
         )
         assert self.tasks is not None
+        # Taken in the caller's context: its active span, if any, is the run's parent (for a
+        # child execution, the span of the Task state that starts it).
+        scope = self.telemetry.execution(record, execution, group)
         run = Run(
             history=history,
             clock=self._clock,
@@ -209,11 +213,8 @@ class Runner:
             execution_name=name,
             execution_arn=arn,
             root_execution_name=record.root_name,
+            tracing=scope.tracing,
         )
-        # Taken in the caller's context: its active span, if any, is the run's parent (for a
-        # child execution, the span of the Task state that starts it).
-        scope = self.telemetry.execution(record, execution, group)
-        run.tracing = scope.tracing
         busy = self._clock.busy()
         busy.__enter__()  # taken now, so a virtual clock cannot jump before the run starts
         group.start_soon(self._run, execution, run, input_size, role_arn, busy, scope)
@@ -237,7 +238,8 @@ class Runner:
         except Exception as exc:  # noqa: BLE001 - the runner's last-resort guard
             internal_error(execution.name, exc)
             if not execution.done:
-                execution._close(
+                self._close(
+                    execution,
                     ExecutionStatus.FAILED,
                     self._clock.now(),
                     error=errors.RUNTIME,
@@ -273,23 +275,31 @@ class Runner:
                 if timed_out:
                     history.add(ExecutionTimedOut(clock.now(), errors.TIMEOUT, None))
                     history.commit()
-                    execution._close(ExecutionStatus.TIMED_OUT, clock.now(), error=errors.TIMEOUT)
+                    self._close(
+                        execution, ExecutionStatus.TIMED_OUT, clock.now(), error=errors.TIMEOUT
+                    )
                     return
                 history.add(ExecutionSucceeded(ended, output))
                 history.commit()
-                execution._close(ExecutionStatus.SUCCEEDED, ended, output=output)
+                self._close(execution, ExecutionStatus.SUCCEEDED, ended, output=output)
             except StateFailed as failure:
                 history.add(ExecutionFailed(clock.now(), failure.error, failure.cause))
                 history.commit()
-                execution._close(
-                    ExecutionStatus.FAILED, clock.now(), error=failure.error, cause=failure.cause
+                self._close(
+                    execution,
+                    ExecutionStatus.FAILED,
+                    clock.now(),
+                    error=failure.error,
+                    cause=failure.cause,
                 )
             except anyio.get_cancelled_exc_class():
                 # Stopped (the scope swallows this) or the engine is closing (it does not).
                 error, cause = execution._stop_reason or (None, None)
                 history.add(ExecutionAborted(clock.now(), error, cause))
                 history.commit()
-                execution._close(ExecutionStatus.ABORTED, clock.now(), error=error, cause=cause)
+                self._close(
+                    execution, ExecutionStatus.ABORTED, clock.now(), error=error, cause=cause
+                )
                 raise
 
     async def _program(
@@ -315,6 +325,16 @@ class Runner:
             # alone, recorded as any failure is.
             internal_error(execution.name, exc)
             raise StateFailed(errors.RUNTIME, internal_cause(exc)) from None
+
+    @staticmethod
+    def _close(
+        execution: Execution,
+        status: ExecutionStatus,
+        stop_date: datetime,
+        **fields: Any,
+    ) -> None:
+        execution.record.close(status, stop_date, **fields)
+        execution._closed_now()
 
     def _time_limit(self, machine: StateMachine) -> float | None:
         limit = machine.timeout_seconds

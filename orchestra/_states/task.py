@@ -13,7 +13,7 @@ from .._query.failures import QueryFailure
 from .._query.jsonata import is_expression
 from .._query.jsondata import JsonDataError, Size, decode, encode, load
 from .._query.paths import PathNotFound, compile_path
-from .._store.events import TaskEvents
+from .._store.task_events import TaskEvents
 from .base import Arguments, Outcome, Recovering
 from .guards import StateFailed, too_large
 from .jsonata_flow import compile_number
