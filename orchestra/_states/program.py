@@ -127,6 +127,7 @@ async def run_program(
     states = program.states
     state = states[program.start_at]
     history = run.history
+    batched = history.batched
     now = run.clock.now
     tracing = run.tracing
     limit = run.settings.payload_limit
@@ -184,7 +185,8 @@ async def run_program(
         entered_time = now()
         if state.exits:
             history.add(StateExited(entered_time, state.type, state.name, output))
-        history.commit()
+        if batched:
+            history.commit()
         if next_name is None:
             return output, data_size, data_depth, entered_time
         state = states[next_name]

@@ -37,6 +37,7 @@ class _Unkept:
     """The log of an execution whose history is not kept (Express, as on AWS)."""
 
     __slots__ = ()
+    batched: Final = False
 
     def append(self, event: Event) -> None:
         """Keep nothing."""
@@ -61,10 +62,13 @@ class History:
     at, as AWS's do.
     """
 
-    __slots__ = ("_log", "full", "last_id", "limit")
+    __slots__ = ("_append", "_log", "batched", "full", "last_id", "limit")
 
     def __init__(self, log: EventLog = UNKEPT, limit: int = DEFAULT_EVENT_LIMIT) -> None:
         self._log = log
+        self._append = log.append
+        # Whether the log needs a commit per transition (see EventLog.batched).
+        self.batched = log.batched
         self.limit = limit
         self.full = False
         self.last_id = 0
@@ -82,7 +86,7 @@ class History:
                 raise HistoryLimitReached(self.limit)
             return event_id - 1
         self.last_id = event_id
-        self._log.append(event)
+        self._append(event)
         return event_id
 
     def commit(self) -> None:

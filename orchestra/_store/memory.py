@@ -23,17 +23,14 @@ DEFAULT_RETENTION: Final = 90 * 24 * 3600.0
 """AWS keeps a closed Standard execution for 90 days."""
 
 
-class _Log:
-    """An execution's events, in a list the store reads: nothing to write on commit."""
+class _Log(list[Event]):
+    """An execution's events, in the list the store reads: nothing to write on commit.
 
-    __slots__ = ("events",)
+    A list itself, so that recording an event is a plain ``list.append``.
+    """
 
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def append(self, event: Event) -> None:
-        """Add the next event."""
-        self.events.append(event)
+    __slots__ = ()
+    batched: Final = False
 
     def commit(self) -> None:
         """The events are where the store reads them already."""
@@ -115,7 +112,7 @@ class MemoryStore:
     def events(self, arn: str) -> Sequence[Event]:
         """An execution's events, oldest first."""
         log = self._logs.get(arn)
-        return () if log is None else tuple(log.events)
+        return () if log is None else tuple(log)
 
     def list(
         self,

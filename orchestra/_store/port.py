@@ -23,7 +23,16 @@ from .records import ExecutionRecord, ExecutionStatus
 
 
 class EventLog(Protocol):
-    """Where one execution's events go, in order."""
+    """Where one execution's events go, in order.
+
+    ``batched`` tells whether :meth:`commit` writes anything: a log whose appended events
+    are stored already says False, and the interpreter then skips the call.
+    """
+
+    @property
+    def batched(self) -> bool:
+        """Whether appended events wait for :meth:`commit` to be stored."""
+        ...
 
     def append(self, event: Event) -> None:
         """Add the next event (its id is its position, from 1)."""
