@@ -37,6 +37,11 @@ EXECUTION_VAR, ROOT_VAR, TRACE_VAR, SPAN_VAR, STATE_VAR, ATTEMPT_VAR = _structlo
 )
 
 
+def run_fields(run: Run) -> dict[str, str]:
+    """The fields that name a run in a log line: the execution and its root."""
+    return {"execution": run.execution_name, "root_execution": run.root_execution_name}
+
+
 class StateLog:
     """The interpreter's observer: logs the states that fail (see ``_states.ports.Observer``)."""
 
@@ -46,8 +51,7 @@ class StateLog:
         """Log a state that failed and that nothing caught."""
         log.warning(
             "state failed",
-            execution=run.execution_name,
-            root_execution=run.root_execution_name,
+            **run_fields(run),
             state=state.name,
             state_type=state.type,
             error=failure.error,

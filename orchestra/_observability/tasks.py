@@ -11,7 +11,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, Tracer, format_span_id
 
-from .logs import ATTEMPT_VAR, SPAN_VAR, STATE_VAR, log
+from .logs import ATTEMPT_VAR, SPAN_VAR, STATE_VAR, log, run_fields
 from .spans import (
     ATTEMPT,
     ERROR,
@@ -64,8 +64,7 @@ class TaskScope:
             self._telemetry.task_retries.add(1, {STATE_MACHINE: _machine_name(run)})
             log.info(
                 "retrying task",
-                execution=run.execution_name,
-                root_execution=run.root_execution_name,
+                **run_fields(run),
                 state=invocation.state_name,
                 attempt=invocation.retry_count,
             )

@@ -39,6 +39,18 @@ class Event:
         return None
 
 
+@dataclass(slots=True)
+class FailureEvent(Event):
+    """What every failure event records: an error name and a cause."""
+
+    error: str | None
+    cause: str | None
+
+    def raw(self) -> dict[str, Any]:
+        """``error`` and ``cause``."""
+        return {"error": self.error, "cause": self.cause}
+
+
 # -- the execution ------------------------------------------------------------------------
 
 
@@ -73,19 +85,12 @@ class ExecutionSucceeded(Event):
 
 
 @dataclass(slots=True)
-class ExecutionFailed(Event):
+class ExecutionFailed(FailureEvent):
     """The execution ended with an error nothing caught."""
-
-    error: str | None
-    cause: str | None
 
     type: ClassVar[str] = "ExecutionFailed"
     details_key: ClassVar[str | None] = "executionFailedEventDetails"
     closes: ClassVar[bool] = True
-
-    def raw(self) -> dict[str, Any]:
-        """``error`` and ``cause``."""
-        return {"error": self.error, "cause": self.cause}
 
 
 @dataclass(slots=True)
@@ -117,19 +122,32 @@ class ExecutionAborted(ExecutionFailed):
 
 
 @dataclass(slots=True)
-class StateEntered(Event):
-    """A state was entered (``TaskStateEntered``, ``PassStateEntered``, ...)."""
+class StateEvent(Event):
+    """What every ``{state type}State{suffix}`` event records: the state's type and name."""
 
     state_type: str
     name: str
-    input: Any
 
-    details_key: ClassVar[str | None] = "stateEnteredEventDetails"
+    suffix: ClassVar[str] = ""
 
     @property
     def type(self) -> str:  # type: ignore[override]
-        """``{state type}StateEntered``."""
-        return f"{self.state_type}StateEntered"
+        """AWS's event type: the state's type, then ``State`` and the suffix."""
+        return f"{self.state_type}State{self.suffix}"
+
+    def raw(self) -> dict[str, Any]:
+        """``name`` (the one field an aborted state records, shown by no details key)."""
+        return {"name": self.name}
+
+
+@dataclass(slots=True)
+class StateEntered(StateEvent):
+    """A state was entered (``TaskStateEntered``, ``PassStateEntered``, ...)."""
+
+    input: Any
+
+    suffix: ClassVar[str] = "Entered"
+    details_key: ClassVar[str | None] = "stateEnteredEventDetails"
 
     def raw(self) -> dict[str, Any]:
         """``name`` and ``input``."""
@@ -137,19 +155,13 @@ class StateEntered(Event):
 
 
 @dataclass(slots=True)
-class StateExited(Event):
+class StateExited(StateEvent):
     """A state was left with its output (``TaskStateExited``, ...)."""
 
-    state_type: str
-    name: str
     output: Any
 
+    suffix: ClassVar[str] = "Exited"
     details_key: ClassVar[str | None] = "stateExitedEventDetails"
-
-    @property
-    def type(self) -> str:  # type: ignore[override]
-        """``{state type}StateExited``."""
-        return f"{self.state_type}StateExited"
 
     def raw(self) -> dict[str, Any]:
         """``name`` and ``output``."""
@@ -157,28 +169,16 @@ class StateExited(Event):
 
 
 @dataclass(slots=True)
-class StateAborted(Event):
+class StateAborted(StateEvent):
     """A state was cancelled by a stop or a sibling's failure (``TaskStateAborted``, ...)."""
 
-    state_type: str
-    name: str
-
-    @property
-    def type(self) -> str:  # type: ignore[override]
-        """``{state type}StateAborted``."""
-        return f"{self.state_type}StateAborted"
-
-    def raw(self) -> dict[str, Any]:
-        """``name`` (AWS shows no details for it)."""
-        return {"name": self.name}
+    suffix: ClassVar[str] = "Aborted"
 
 
 @dataclass(slots=True)
-class EvaluationFailed(Event):
+class EvaluationFailed(FailureEvent):
     """A JSONata expression failed in a state."""
 
-    error: str | None
-    cause: str | None
     state: str
 
     type: ClassVar[str] = "EvaluationFailed"
@@ -290,18 +290,11 @@ class MapRunSucceeded(Event):
 
 
 @dataclass(slots=True)
-class MapRunFailed(Event):
+class MapRunFailed(FailureEvent):
     """A distributed Map's run failed."""
-
-    error: str | None
-    cause: str | None
 
     type: ClassVar[str] = "MapRunFailed"
     details_key: ClassVar[str | None] = "mapRunFailedEventDetails"
-
-    def raw(self) -> dict[str, Any]:
-        """``error`` and ``cause``."""
-        return {"error": self.error, "cause": self.cause}
 
 
 # -- the history as read ------------------------------------------------------------------

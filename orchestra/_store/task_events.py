@@ -7,15 +7,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from .events import Event
+from .events import Event, FailureEvent
 
 
 @dataclass(slots=True)
-class TaskScheduled(Event):
-    """A task was scheduled with its parameters."""
+class TaskStarted(Event):
+    """A task started; every Task* event names its resource as this one does."""
 
     resource_type: str
     resource: str
+
+    type: ClassVar[str] = "TaskStarted"
+    details_key: ClassVar[str | None] = "taskStartedEventDetails"
+
+    def raw(self) -> dict[str, Any]:
+        """``resourceType`` and ``resource``."""
+        return {"resourceType": self.resource_type, "resource": self.resource}
+
+
+@dataclass(slots=True)
+class TaskScheduled(TaskStarted):
+    """A task was scheduled with its parameters."""
+
     region: str
     parameters: Any
     timeout: int | None = None
@@ -26,12 +39,9 @@ class TaskScheduled(Event):
 
     def raw(self) -> dict[str, Any]:
         """The resource, region and parameters; the timeouts where set."""
-        details: dict[str, Any] = {
-            "resourceType": self.resource_type,
-            "resource": self.resource,
-            "region": self.region,
-            "parameters": self.parameters,
-        }
+        details = TaskStarted.raw(self)
+        details["region"] = self.region
+        details["parameters"] = self.parameters
         if self.timeout is not None:
             details["timeoutInSeconds"] = self.timeout
         if self.heartbeat is not None:
@@ -40,26 +50,9 @@ class TaskScheduled(Event):
 
 
 @dataclass(slots=True)
-class TaskStarted(Event):
-    """A task started."""
-
-    resource_type: str
-    resource: str
-
-    type: ClassVar[str] = "TaskStarted"
-    details_key: ClassVar[str | None] = "taskStartedEventDetails"
-
-    def raw(self) -> dict[str, Any]:
-        """The resource."""
-        return {"resourceType": self.resource_type, "resource": self.resource}
-
-
-@dataclass(slots=True)
-class TaskSubmitted(Event):
+class TaskSubmitted(TaskStarted):
     """A task handed its work over (a callback token, a ``.sync`` child started)."""
 
-    resource_type: str
-    resource: str
     output: Any
 
     type: ClassVar[str] = "TaskSubmitted"
@@ -67,11 +60,9 @@ class TaskSubmitted(Event):
 
     def raw(self) -> dict[str, Any]:
         """The resource, and what the hand-over answered."""
-        return {
-            "resourceType": self.resource_type,
-            "resource": self.resource,
-            "output": self.output,
-        }
+        details = TaskStarted.raw(self)
+        details["output"] = self.output
+        return details
 
 
 @dataclass(slots=True)
@@ -83,11 +74,9 @@ class TaskSucceeded(TaskSubmitted):
 
 
 @dataclass(slots=True)
-class TaskFailed(Event):
+class TaskFailed(TaskStarted):
     """A task failed."""
 
-    resource_type: str
-    resource: str
     error: str | None
     cause: str | None
 
@@ -96,12 +85,10 @@ class TaskFailed(Event):
 
     def raw(self) -> dict[str, Any]:
         """The resource, ``error`` and ``cause``."""
-        return {
-            "resourceType": self.resource_type,
-            "resource": self.resource,
-            "error": self.error,
-            "cause": self.cause,
-        }
+        details = TaskStarted.raw(self)
+        details["error"] = self.error
+        details["cause"] = self.cause
+        return details
 
 
 @dataclass(slots=True)
@@ -153,18 +140,11 @@ class LambdaFunctionSucceeded(Event):
 
 
 @dataclass(slots=True)
-class LambdaFunctionFailed(Event):
+class LambdaFunctionFailed(FailureEvent):
     """A Lambda function failed."""
-
-    error: str | None
-    cause: str | None
 
     type: ClassVar[str] = "LambdaFunctionFailed"
     details_key: ClassVar[str | None] = "lambdaFunctionFailedEventDetails"
-
-    def raw(self) -> dict[str, Any]:
-        """``error`` and ``cause``."""
-        return {"error": self.error, "cause": self.cause}
 
 
 @dataclass(slots=True)
