@@ -62,7 +62,7 @@ class History:
     at, as AWS's do.
     """
 
-    __slots__ = ("_append", "_log", "batched", "full", "last_id", "limit")
+    __slots__ = ("_append", "_log", "batched", "last_id", "limit")
 
     def __init__(self, log: EventLog = UNKEPT, limit: int = DEFAULT_EVENT_LIMIT) -> None:
         self._log = log
@@ -70,7 +70,6 @@ class History:
         # Whether the log needs a commit per transition (see EventLog.batched).
         self.batched = log.batched
         self.limit = limit
-        self.full = False
         self.last_id = 0
 
     def add(self, event: Event) -> int:
@@ -81,7 +80,6 @@ class History:
         """
         event_id = self.last_id + 1
         if event_id >= self.limit and not (event_id == self.limit and event.closes):
-            self.full = True
             if sys.exc_info()[1] is None:
                 raise HistoryLimitReached(self.limit)
             return event_id - 1
