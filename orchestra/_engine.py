@@ -7,7 +7,6 @@ the runner (``_runtime.runner``); what is kept of it, in the store (``_store``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Collection, Iterable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
@@ -20,12 +19,17 @@ from ._observability.telemetry import Telemetry
 from ._query.jsonata import DEFAULT_TIMEOUT as DEFAULT_JSONATA_TIMEOUT
 from ._runtime.callbacks import CallbackRegistry
 from ._runtime.children import child_tasks
-from ._runtime.clock import SystemClock
 from ._runtime.execution import Execution, SyncExecutionResult
 from ._runtime.invoke import TaskService
+from ._runtime.options import (
+    check_failure_fields,
+    clock_option,
+    positive_int,
+    positive_number,
+    text_option,
+)
 from ._runtime.runner import Limits, Runner, machine_name
 from ._runtime.tasks import TaskRegistry
-from ._states.guards import MAX_CAUSE_LENGTH, MAX_ERROR_LENGTH
 from ._states.machine import StateMachine
 from ._states.run import Clock, Settings
 from ._store.events import HistoryEvent
@@ -117,23 +121,23 @@ class Engine:
         max_closed_executions: int = DEFAULT_MAX_CLOSED,
         retention_seconds: float = DEFAULT_RETENTION,
     ) -> None:
-        self.account = _text(account, "account")
-        self.region = _text(region, "region")
-        self.clock: Clock = _clock(clock)
-        self.payload_limit = _positive_int(payload_limit, "payload_limit")
-        self.express_timeout = _positive_number(express_timeout, "express_timeout")
+        self.account = text_option(account, "account")
+        self.region = text_option(region, "region")
+        self.clock: Clock = clock_option(clock)
+        self.payload_limit = positive_int(payload_limit, "payload_limit")
+        self.express_timeout = positive_number(express_timeout, "express_timeout")
         self.express_history = express_history
-        self.max_open_executions = _positive_int(max_open_executions, "max_open_executions")
+        self.max_open_executions = positive_int(max_open_executions, "max_open_executions")
         # Two events at least: the execution's start and its end.
-        self.max_history_events = max(_positive_int(max_history_events, "max_history_events"), 2)
-        self.jsonata_timeout = _positive_number(jsonata_timeout, "jsonata_timeout")
-        self._max_threads = _positive_int(max_threads, "max_threads")
+        self.max_history_events = max(positive_int(max_history_events, "max_history_events"), 2)
+        self.jsonata_timeout = positive_number(jsonata_timeout, "jsonata_timeout")
+        self._max_threads = positive_int(max_threads, "max_threads")
         if isinstance(tasks, str | bytes) or not isinstance(tasks, Iterable):
             raise RegistrationError(f"tasks must be a list of @task functions, not {tasks!r}")
         self._store = MemoryStore(
             self.clock.now,
-            max_closed=_positive_int(max_closed_executions, "max_closed_executions"),
-            retention=_positive_number(retention_seconds, "retention_seconds"),
+            max_closed=positive_int(max_closed_executions, "max_closed_executions"),
+            retention=positive_number(retention_seconds, "retention_seconds"),
         )
         self._telemetry = Telemetry(
             tracer_provider=tracer_provider,
@@ -307,7 +311,7 @@ class Engine:
             ExecutionDoesNotExist: the execution is unknown to this engine.
             InvalidArgument: ``error`` or ``cause`` is not a string, or is too long.
         """
-        _check_failure_fields(error, cause)
+        check_failure_fields(error, cause)
         return await self._runner.stop(self._runner.lookup(execution), error, cause)
 
     def list_executions(
@@ -378,7 +382,7 @@ class Engine:
             InvalidArgument: ``error`` (up to 256 characters) or ``cause`` (up to 32,768)
                 is not a string, or is too long.
         """
-        _check_failure_fields(error, cause)
+        check_failure_fields(error, cause)
         self._tasks.callbacks.fail(token, error, cause)
         await anyio.lowlevel.checkpoint()
 
@@ -436,67 +440,3 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"Engine(account={self.account!r}, region={self.region!r}, clock={self.clock!r})"
-
-
-def _text(value: object, name: str) -> str:
-    """An engine option that must be text (an account id, a region)."""
-    if not isinstance(value, str) or not value:
-        raise InvalidArgument(f"{name} must be a non-empty string, not {value!r}")
-    return value
-
-
-def _clock(clock: object) -> Clock:
-    """The engine's clock: the system's, or an object with a clock's methods."""
-    if clock is None:
-        return SystemClock()
-    missing = [
-        method
-        for method in ("now", "sleep", "timeout", "busy", "idle", "run")
-        if not callable(getattr(clock, method, None))
-    ]
-    if missing:
-        raise InvalidArgument(f"clock {clock!r} lacks a clock's methods: {', '.join(missing)}")
-    return clock  # type: ignore[return-value]
-
-
-def _positive_int(value: object, name: str) -> int:
-    """An engine option that must be a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgument(f"{name} must be a positive integer, not {value!r}")
-    return value
-
-
-def _positive_number(value: object, name: str) -> float:
-    """An engine option that must be a positive, finite number of seconds."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise InvalidArgument(f"{name} must be a positive number, not {value!r}")
-    return float(value)
-
-
-def _check_failure_fields(error: object, cause: object) -> None:
-    """``error`` and ``cause`` as AWS's APIs take them (SendTaskFailure, StopExecution).
-
-    Raises:
-        InvalidArgument: either is not a string (or None), or is longer than AWS allows.
-    """
-    for field, value, limit in (
-        ("error", error, MAX_ERROR_LENGTH),
-        ("cause", cause, MAX_CAUSE_LENGTH),
-    ):
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise InvalidArgument(
-                f"1 validation error detected: Value at '{field}' failed to satisfy "
-                f"constraint: Member must be a string (got {type(value).__name__})"
-            )
-        if len(value) > limit:
-            raise InvalidArgument(
-                f"1 validation error detected: Value at '{field}' failed to satisfy "
-                f"constraint: Member must have length less than or equal to {limit}"
-            )
