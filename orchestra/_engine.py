@@ -308,7 +308,8 @@ class Engine:
             The execution.
 
         Raises:
-            ExecutionDoesNotExist: the execution is unknown to this engine.
+            ExecutionDoesNotExist: the execution is unknown to this engine, or has left it
+                by the retention policy (see ``max_closed_executions``).
             InvalidArgument: ``error`` or ``cause`` is not a string, or is too long.
         """
         check_failure_fields(error, cause)
@@ -320,6 +321,8 @@ class Engine:
         status: ExecutionStatus | str | None = None,
     ) -> list[Execution]:
         """The executions of a state machine, newest first (ListExecutions).
+
+        Running executions, and the closed ones the retention policy still keeps.
 
         Args:
             machine: a state machine, or its name or ARN; None lists every machine's.
@@ -426,7 +429,8 @@ class Engine:
         ``express_history=True``.
 
         Raises:
-            ExecutionDoesNotExist: the execution is unknown to this engine.
+            ExecutionDoesNotExist: the execution is unknown to this engine, or has left it
+                by the retention policy (see ``max_closed_executions``).
         """
         return self._runner.history(execution)
 
@@ -434,7 +438,8 @@ class Engine:
         """The execution with this ARN (or the execution itself).
 
         Raises:
-            ExecutionDoesNotExist: the execution is unknown to this engine.
+            ExecutionDoesNotExist: the execution is unknown to this engine, or has left it
+                by the retention policy (see ``max_closed_executions``).
         """
         return self._runner.lookup(execution)
 
