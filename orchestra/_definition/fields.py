@@ -8,15 +8,15 @@ known.
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import ModuleType
 from typing import Any, Final
 
+from orchestra._query.choice import compile_rule
+from orchestra._query.intrinsics import compile_intrinsic, is_intrinsic
 from orchestra._query.paths import PathSyntaxError, compile_path, compile_reference_path
 from orchestra.errors import Diagnostic
 
@@ -111,7 +111,6 @@ _RFC3339: Final = re.compile(
 )
 _LABEL_LIMIT: Final = 40
 _LABEL_FORBIDDEN: Final = frozenset('<>{}[]?*"#%\\^|~`$&,;:/')
-_INTRINSIC_SHAPE: Final = re.compile(r"States\.[A-Za-z0-9]+\(.*\)", re.DOTALL)
 
 
 def child(pointer: str, *tokens: str | int) -> str:
@@ -179,30 +178,15 @@ def is_timestamp(text: str) -> bool:
     return second <= 60
 
 
-def _optional_module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError:
-        return None
-
-
 @dataclass
 class Report:
     """The diagnostics found so far, and the checks that add to them.
 
     Attributes:
         diagnostics: every problem found, in the order found.
-        intrinsics: ``orchestra._query.intrinsics`` when it is available.
-        choice: ``orchestra._query.choice`` when it is available.
     """
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    intrinsics: ModuleType | None = field(
-        default_factory=lambda: _optional_module("orchestra._query.intrinsics")
-    )
-    choice: ModuleType | None = field(
-        default_factory=lambda: _optional_module("orchestra._query.choice")
-    )
 
     def error(self, pointer: str, message: str, code: str = SCHEMA) -> None:
         """Record one problem at ``pointer`` (the root when empty)."""
@@ -306,30 +290,21 @@ class Report:
         """Whether ``value`` is a valid path or intrinsic function call (a ``.$`` value)."""
         if not isinstance(value, str):
             return False
-        if self.intrinsics is not None:
-            looks_intrinsic = bool(self.intrinsics.is_intrinsic(value))
-        else:
-            looks_intrinsic = value.startswith("States.")
-        if looks_intrinsic:
-            return self._intrinsic(value)
+        if is_intrinsic(value):
+            try:
+                compile_intrinsic(value)
+            except ValueError:
+                return False
+            return True
         try:
             compile_path(value)
         except PathSyntaxError:
             return False
         return True
 
-    def _intrinsic(self, text: str) -> bool:
-        if self.intrinsics is None:
-            return _INTRINSIC_SHAPE.fullmatch(text) is not None
-        failures = tuple(
-            getattr(self.intrinsics, name, ValueError)
-            for name in ("IntrinsicSyntaxError", "IntrinsicError")
-        )
-        try:
-            self.intrinsics.compile_intrinsic(text)
-        except (ValueError, *failures):
-            return False
-        return True
+    def choice_rule(self, rule: Any, pointer: str) -> None:
+        """Check one element of a Choice state's ``Choices``."""
+        compile_rule(rule, pointer, self.diagnostics, top_level=True)
 
     def template(self, value: Any, pointer: str) -> None:
         """Check a JSONPath payload template: every ``.$`` value is a path or intrinsic.

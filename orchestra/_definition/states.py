@@ -283,10 +283,7 @@ def _choice_rule(walk: Walk, rule: Any, pointer: str, language: str, edges: Edge
             edges.append((rule["Next"], child(pointer, "Next")))
         if "Assign" in rule:
             walk.assign(rule["Assign"], language, child(pointer, "Assign"))
-    if report.choice is not None:
-        report.choice.compile_rule(rule, pointer, report.diagnostics, top_level=True)
-    elif report.typed(rule, dict, pointer):
-        report.required(rule, ("Next",), pointer)
+    report.choice_rule(rule, pointer)
 
 
 def check_parallel(
