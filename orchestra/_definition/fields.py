@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from orchestra._query.choice import compile_rule
-from orchestra._query.intrinsics import compile_intrinsic, is_intrinsic
+from orchestra._query.intrinsics import IntrinsicSyntaxError, compile_intrinsic, is_intrinsic
 from orchestra._query.paths import PathSyntaxError, compile_path, compile_reference_path
 from orchestra.errors import Diagnostic
 
@@ -290,15 +290,12 @@ class Report:
         """Whether ``value`` is a valid path or intrinsic function call (a ``.$`` value)."""
         if not isinstance(value, str):
             return False
-        if is_intrinsic(value):
-            try:
-                compile_intrinsic(value)
-            except ValueError:
-                return False
-            return True
         try:
-            compile_path(value)
-        except PathSyntaxError:
+            if is_intrinsic(value):
+                compile_intrinsic(value)
+            else:
+                compile_path(value)
+        except (IntrinsicSyntaxError, PathSyntaxError):
             return False
         return True
 

@@ -310,7 +310,11 @@ class _Parser:
             if not math.isfinite(value):
                 raise self.fail(position, "number out of range")
         else:
-            value = int(literal)
+            try:
+                value = int(literal)
+            except ValueError:
+                # More digits than int() converts (sys.get_int_max_str_digits()).
+                raise self.fail(position, "number out of range") from None
         return _constant(value), match.end()
 
     def path(self, position: int) -> tuple[Node, int]:

@@ -97,7 +97,11 @@ def _parse_steps(text: str, start: int) -> tuple[Step, ...] | None:
                 return None
             single, double, index = match.groups()
             if index is not None:
-                steps.append(int(index))
+                try:
+                    steps.append(int(index))
+                except ValueError:
+                    # More digits than int() converts (sys.get_int_max_str_digits()).
+                    raise _syntax_error(text) from None
             elif single is not None:
                 # Like Jayway, only the quote itself is escaped; other backslashes are literal.
                 steps.append(single.replace("\\'", "'"))
