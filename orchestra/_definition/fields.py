@@ -18,6 +18,7 @@ from typing import Any, Final
 from orchestra._query.choice import compile_rule
 from orchestra._query.intrinsics import IntrinsicSyntaxError, compile_intrinsic, is_intrinsic
 from orchestra._query.paths import PathSyntaxError, compile_path, compile_reference_path
+from orchestra._query.pointers import child
 from orchestra.errors import Diagnostic
 
 SCHEMA: Final = "SCHEMA_VALIDATION_FAILED"
@@ -111,14 +112,6 @@ _RFC3339: Final = re.compile(
 )
 _LABEL_LIMIT: Final = 40
 _LABEL_FORBIDDEN: Final = frozenset('<>{}[]?*"#%\\^|~`$&,;:/')
-
-
-def child(pointer: str, *tokens: str | int) -> str:
-    """``pointer`` extended by ``tokens``, each escaped as RFC 6901 requires."""
-    for token in tokens:
-        text = str(token).replace("~", "~0").replace("/", "~1")
-        pointer = f"{pointer}/{text}"
-    return pointer
 
 
 def only_one(names: tuple[str, ...]) -> str:

@@ -11,13 +11,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, Protocol
 
+from orchestra._query.pointers import child
+
 from .fields import (
     INTEGRATIONS,
     JSONATA,
     JSONPATH,
     MAX_SECONDS,
     Report,
-    child,
     is_expression,
     is_timestamp,
     label_problem,

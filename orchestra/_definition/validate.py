@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
+from orchestra._query.pointers import child
 from orchestra.errors import Diagnostic
 
 from .fields import (
@@ -25,7 +26,6 @@ from .fields import (
     STATE_FIELDS,
     STATE_TYPES,
     Report,
-    child,
     only_one,
 )
 from .states import CHECKS, Edges, Kind

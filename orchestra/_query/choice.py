@@ -30,6 +30,7 @@ from orchestra.errors import Diagnostic
 
 from .failures import QueryFailure
 from .paths import Path, PathSyntaxError, Step, compile_reference_path
+from .pointers import child
 
 Predicate = Callable[[Any, Any, Mapping[str, Any] | None], bool]
 """A compiled rule: ``predicate(input, context, variables)`` tells whether the rule matches."""
@@ -392,10 +393,6 @@ _RULE_KINDS: Final = (*_COMBINATORS, "Variable")
 # --- compiling ------------------------------------------------------------------------------------
 
 
-def _escape(field: str) -> str:
-    return field.replace("~", "~0").replace("/", "~1")
-
-
 def compile_rule(
     rule: Mapping[str, Any],
     pointer: str,
@@ -452,7 +449,7 @@ def compile_rule(
         allowed |= {"Next", "Assign"}
     unsupported = [key for key in rule if key not in allowed]
     diagnostics.extend(
-        Diagnostic(_CODE, f"{pointer}/{_escape(key)}", f"Field '{key}' is not supported")
+        Diagnostic(_CODE, child(pointer, key), f"Field '{key}' is not supported")
         for key in unsupported
     )
     if not kinds:

@@ -10,6 +10,7 @@ from .._query.choice import Predicate, compile_rule
 from .._query.intrinsics import IntrinsicSyntaxError
 from .._query.jsonata import JsonataSyntaxError
 from .._query.paths import PathSyntaxError
+from .._query.pointers import child
 from .._query.templates import TemplateSyntaxError
 from ..errors import DefinitionError, Diagnostic
 from .base import State
@@ -31,10 +32,6 @@ _SIMPLE: dict[str, Callable[[str, Mapping[str, Any]], State]] = {
     "Succeed": SucceedState,
     "Fail": FailState,
 }
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def compile_definition(
@@ -60,7 +57,7 @@ def _compile_program(
 ) -> Program:
     states: dict[str, State] = {}
     for name, body in definition["States"].items():
-        state_pointer = f"{pointer}/States/{_escape(name)}"
+        state_pointer = child(pointer, "States", name)
         if "QueryLanguage" not in body and language != "JSONPath":
             # States inherit the machine's query language (not an enclosing Map's).
             body = {**body, "QueryLanguage": language}
