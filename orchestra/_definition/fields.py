@@ -2,17 +2,15 @@
 
 The tables say which fields a state type accepts and which belong to one query language only.
 The ``Report`` collects diagnostics; its methods check one value each (a type, a range, a path,
-a payload template, a timestamp) and word their findings as AWS does where AWS's wording is
+a payload template) and word their findings as AWS does where AWS's wording is
 known.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Final
 
 from orchestra._query.choice import compile_rule
@@ -106,10 +104,6 @@ _TYPE_NAMES: Final = {
     dict: "OBJECT",
     list: "ARRAY",
 }
-_RFC3339: Final = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
-    r"(Z|[+-]([0-9]{2}):([0-9]{2}))"
-)
 _LABEL_LIMIT: Final = 40
 _LABEL_FORBIDDEN: Final = frozenset('<>{}[]?*"#%\\^|~`$&,;:/')
 
@@ -153,22 +147,6 @@ def label_problem(label: str) -> str | None:
         if char in _LABEL_FORBIDDEN or char.isspace() or code < 0x20 or 0x7F <= code <= 0x9F:
             return f"Label contains invalid character: {char!r}"
     return None
-
-
-def is_timestamp(text: str) -> bool:
-    """Whether ``text`` is an RFC 3339 timestamp with an upper-case ``T`` and ``Z``."""
-    match = _RFC3339.fullmatch(text)
-    if match is None:
-        return False
-    year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
-    offset_hours, offset_minutes = match.group(9), match.group(10)
-    if offset_hours is not None and (int(offset_hours) > 23 or int(offset_minutes) > 59):
-        return False
-    try:
-        datetime(year, month, day, hour, minute, min(second, 59))
-    except ValueError:
-        return False
-    return second <= 60
 
 
 @dataclass

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, Protocol
 
 from orchestra._query.pointers import child
+from orchestra._query.timestamps import parse_timestamp
 
 from .fields import (
     INTEGRATIONS,
@@ -20,7 +21,6 @@ from .fields import (
     MAX_SECONDS,
     Report,
     is_expression,
-    is_timestamp,
     label_problem,
 )
 
@@ -228,7 +228,11 @@ def check_wait(
     if "Timestamp" in state:
         value, at = state["Timestamp"], child(pointer, "Timestamp")
         literal = not (expression and is_expression(value))
-        if literal and report.typed(value, str, at) and not is_timestamp(value):
+        if (
+            literal
+            and report.typed(value, str, at)
+            and parse_timestamp(value, rfc3339=True) is None
+        ):
             report.error(at, "String does not match RFC3339 timestamp")
     if language == JSONPATH:
         for name in ("SecondsPath", "TimestampPath"):

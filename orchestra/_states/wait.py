@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from .. import errors
 from .._query.failures import QueryFailure, to_json
+from .._query.jsonata import is_expression
 from .._query.paths import PathNotFound, compile_path
+from .._query.timestamps import parse_timestamp
 from .base import State
 from .jsonata_flow import compile_number, compile_value, is_jsonata
 from .run import Outcome, Visit
@@ -19,25 +20,8 @@ MAX_DELAY_SECONDS: Final = 2**31 - 1
 # SecondsPath is read as a Java long: a larger integer does not parse at all.
 _LONG_MIN: Final = -(2**63)
 _LONG_MAX: Final = 2**63 - 1
-_TIMESTAMP: Final = re.compile(
-    r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})", re.IGNORECASE
-)
-
-
-def parse_timestamp(text: Any) -> datetime | None:
-    """An ISO-8601 extended offset date-time as AWS accepts it, or None."""
-    if not isinstance(text, str):
-        return None
-    match = _TIMESTAMP.fullmatch(text)
-    if match is None:
-        return None
-    date, time, fraction, offset = match.groups()
-    micros = (fraction or "").ljust(6, "0")[:6]
-    zone = "+00:00" if offset.upper() == "Z" else offset
-    try:
-        return datetime.fromisoformat(f"{date}T{time}.{micros}{zone}")
-    except ValueError:
-        return None
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 
 class WaitState(State):
@@ -55,15 +39,15 @@ class WaitState(State):
             if "Seconds" in definition:
                 seconds = compile_number(definition["Seconds"], "Seconds")
                 return lambda data, visit: float(seconds(visit))
-            if "Timestamp" in definition:
+            if is_expression(definition.get("Timestamp")):
                 return _timestamp_from_expression(definition["Timestamp"])
         if "Seconds" in definition:
             seconds = definition["Seconds"]
             return lambda data, visit: float(seconds)
         if "Timestamp" in definition:
-            moment = parse_timestamp(definition["Timestamp"])
-            assert moment is not None, "validated at definition time"
-            return lambda data, visit: (moment - visit.run.clock.now()).total_seconds()
+            instant = parse_timestamp(definition["Timestamp"], rfc3339=True)
+            assert instant is not None, "validated at definition time"
+            return lambda data, visit: _seconds_until(instant, visit)
         if "SecondsPath" in definition:
             return _seconds_from_path(definition["SecondsPath"])
         return _timestamp_from_path(definition["TimestampPath"])
@@ -137,8 +121,8 @@ def _timestamp_from_path(text: str) -> Callable[[Any, Visit], float]:
                     f"The TimestampPath parameter does not reference an input value: {text}",
                 )
             ) from None
-        moment = parse_timestamp(value)
-        if moment is None:
+        instant = parse_timestamp(value) if isinstance(value, str) else None
+        if instant is None:
             raise visit.fail(
                 QueryFailure(
                     errors.RUNTIME,
@@ -146,7 +130,7 @@ def _timestamp_from_path(text: str) -> Callable[[Any, Visit], float]:
                     f"offset date-time format string: {text} == {_show(value)}",
                 )
             )
-        return (moment - visit.run.clock.now()).total_seconds()
+        return _seconds_until(instant, visit)
 
     return delay
 
@@ -156,8 +140,8 @@ def _timestamp_from_expression(value: Any) -> Callable[[Any, Visit], float]:
 
     def delay(data: Any, visit: Visit) -> float:
         text = evaluate(visit)
-        moment = parse_timestamp(text)
-        if moment is None:
+        instant = parse_timestamp(text) if isinstance(text, str) else None
+        if instant is None:
             raise visit.fail(
                 QueryFailure(
                     errors.QUERY_EVALUATION_ERROR,
@@ -165,9 +149,15 @@ def _timestamp_from_expression(value: Any) -> Callable[[Any, Visit], float]:
                     f"date-time format string: {_show(text)}",
                 )
             )
-        return (moment - visit.run.clock.now()).total_seconds()
+        return _seconds_until(instant, visit)
 
     return delay
+
+
+def _seconds_until(instant: int, visit: Visit) -> float:
+    """Seconds from the clock's now to ``instant`` (in nanoseconds), to the clock's microsecond."""
+    now = (visit.run.clock.now() - _EPOCH) // _MICROSECOND
+    return (instant // 1000 - now) / 1_000_000
 
 
 def _show(value: Any) -> str:
