@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from orchestra._query.choice import compile_rule
+from orchestra._query.choice import Predicate, compile_rule
 from orchestra._query.intrinsics import IntrinsicSyntaxError, compile_intrinsic, is_intrinsic
 from orchestra._query.paths import PathSyntaxError, compile_path, compile_reference_path
 from orchestra._query.pointers import child
@@ -155,9 +155,12 @@ class Report:
 
     Attributes:
         diagnostics: every problem found, in the order found.
+        rules: the predicate compiled for each JSONPath Choice rule, by the rule's pointer, for
+            the compiler to use rather than compile the rule again.
     """
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    rules: dict[str, Predicate] = field(default_factory=dict)
 
     def error(self, pointer: str, message: str, code: str = SCHEMA) -> None:
         """Record one problem at ``pointer`` (the root when empty)."""
@@ -271,8 +274,10 @@ class Report:
         return True
 
     def choice_rule(self, rule: Any, pointer: str) -> None:
-        """Check one element of a Choice state's ``Choices``."""
-        compile_rule(rule, pointer, self.diagnostics, top_level=True)
+        """Check one element of a Choice state's ``Choices``, keeping its predicate."""
+        predicate = compile_rule(rule, pointer, self.diagnostics, top_level=True)
+        if predicate is not None:
+            self.rules[pointer] = predicate
 
     def template(self, value: Any, pointer: str) -> None:
         """Check a JSONPath payload template: every ``.$`` value is a path or intrinsic.

@@ -51,14 +51,25 @@ def validate_definition(
     Returns:
         The problems found, in definition order; an empty list when the definition is valid.
     """
+    return check_definition(definition, machine_type=machine_type).diagnostics
+
+
+def check_definition(
+    definition: Mapping[str, Any], *, machine_type: MachineType = "STANDARD"
+) -> Report:
+    """Validate a definition as :func:`validate_definition` does, keeping the whole report.
+
+    Returns:
+        The report: its diagnostics, and what was compiled on the way (Choice rules).
+    """
     report = Report()
     if not isinstance(definition, Mapping):
         report.error("", "Definition must be a valid JSON object")
-        return report.diagnostics
+        return report
     _Walk(report, _machine_language(report, definition), machine_type).machine(
         definition, "", "root"
     )
-    return report.diagnostics
+    return report
 
 
 def _machine_language(report: Report, definition: Mapping[str, Any]) -> str:
