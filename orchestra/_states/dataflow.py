@@ -14,6 +14,7 @@ from typing import Any, Final
 from .. import errors
 from .._query.failures import QueryFailure
 from .._query.growth import Growth, Merge, result_merge
+from .._query.jsonata import is_expression
 from .._query.paths import (
     PathApplyError,
     PathNotFound,
@@ -22,6 +23,7 @@ from .._query.paths import (
     set_at,
 )
 from .._query.templates import compile_template, template_growth
+from .jsonata_flow import compile_number
 from .run import Visit
 
 Selector = Callable[[Any, Visit], Any]
@@ -37,17 +39,77 @@ def compile_selector(definition: Mapping[str, Any], field: str) -> Selector | No
         return None
     if text is None:
         return lambda data, visit: {}
+    return compile_path_value(text)
+
+
+def compile_path_value(
+    text: str, read: Callable[[Any], Any] | None = None, *, missing: str | None = None
+) -> Selector:
+    """The value at the path ``text``, passed through ``read`` when given.
+
+    Args:
+        text: the path.
+        read: turns the value into what the field needs; raises ``QueryFailure`` for a value
+            the field refuses.
+        missing: the cause when the path finds nothing, ``{text}`` standing for the path; by
+            default the path's own message.
+    """
     path = compile_path(text)
 
     def select(data: Any, visit: Visit) -> Any:
         try:
-            return path.get(
+            # The context object is built only for a path that reads it.
+            value = path.get(
                 data, visit.context if path.root == "context" else None, visit.variables
             )
         except PathNotFound as exc:
-            raise visit.fail(QueryFailure(errors.RUNTIME, str(exc))) from None
+            cause = str(exc) if missing is None else missing.format(text=text)
+            raise visit.fail(QueryFailure(errors.RUNTIME, cause)) from None
+        if read is None:
+            return value
+        try:
+            return read(value)
+        except QueryFailure as failure:
+            raise visit.fail(failure) from None
 
     return select
+
+
+def compile_number_field(
+    definition: Mapping[str, Any],
+    field: str,
+    cast: Callable[[Any], float],
+    read_path: Callable[[Any, str], Any],
+    *,
+    integer: bool = True,
+    missing: str | None = None,
+) -> Selector | None:
+    """A number given literally, as a JSONata expression, or by its ``{field}Path`` twin.
+
+    Args:
+        definition: the state (or the part of it) that holds the field.
+        field: the field's name, such as ``TimeoutSeconds``.
+        cast: the number's type (``int`` or ``float``), applied to what every form yields.
+        read_path: the number at ``{field}Path``, from the value found there and the path's
+            text; raises ``QueryFailure`` with AWS's cause for a value the field refuses.
+        integer: whether an expression must evaluate to an integer.
+        missing: the cause when ``{field}Path`` finds nothing, ``{text}`` standing for the
+            path; by default the path's own message.
+
+    Returns:
+        ``(data, visit) -> number``, or None when neither the field nor its twin is present.
+    """
+    value = definition.get(field)
+    if is_expression(value):
+        evaluate = compile_number(value, field, integer=integer)
+        return lambda data, visit: cast(evaluate(visit))
+    if field in definition:
+        constant = cast(value)
+        return lambda data, visit: constant
+    text = definition.get(f"{field}Path")
+    if text is None:
+        return None
+    return compile_path_value(text, lambda found: cast(read_path(found, text)), missing=missing)
 
 
 def compile_payload(definition: Mapping[str, Any], field: str) -> Selector | None:

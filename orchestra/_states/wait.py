@@ -9,10 +9,10 @@ from typing import Any, Final
 from .. import errors
 from .._query.failures import QueryFailure, to_json
 from .._query.jsonata import is_expression
-from .._query.paths import PathNotFound, compile_path
 from .._query.timestamps import parse_timestamp
 from .base import State
-from .jsonata_flow import compile_number, compile_value, is_jsonata
+from .dataflow import compile_number_field, compile_path_value
+from .jsonata_flow import compile_value
 from .run import Outcome, Visit
 
 # AWS refuses a delay that does not fit a signed 32-bit number of seconds.
@@ -35,21 +35,22 @@ class WaitState(State):
 
     @staticmethod
     def _compile_delay(definition: Mapping[str, Any]) -> Callable[[Any, Visit], float]:
-        if is_jsonata(definition):
-            if "Seconds" in definition:
-                seconds = compile_number(definition["Seconds"], "Seconds")
-                return lambda data, visit: float(seconds(visit))
-            if is_expression(definition.get("Timestamp")):
-                return _timestamp_from_expression(definition["Timestamp"])
-        if "Seconds" in definition:
-            seconds = definition["Seconds"]
-            return lambda data, visit: float(seconds)
-        if "Timestamp" in definition:
-            instant = parse_timestamp(definition["Timestamp"], rfc3339=True)
+        seconds = compile_number_field(
+            definition,
+            "Seconds",
+            float,
+            _seconds_at_path,
+            missing="The SecondsPath parameter does not reference an input value: {text}",
+        )
+        if seconds is not None:
+            return seconds
+        timestamp = definition.get("Timestamp")
+        if is_expression(timestamp):
+            return _timestamp_from_expression(timestamp)
+        if timestamp is not None:
+            instant = parse_timestamp(timestamp, rfc3339=True)
             assert instant is not None, "validated at definition time"
             return lambda data, visit: _seconds_until(instant, visit)
-        if "SecondsPath" in definition:
-            return _seconds_from_path(definition["SecondsPath"])
         return _timestamp_from_path(definition["TimestampPath"])
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
@@ -72,67 +73,37 @@ class WaitState(State):
         return output, self.next
 
 
-def _seconds_from_path(text: str) -> Callable[[Any, Visit], float]:
-    path = compile_path(text)
-
-    def delay(data: Any, visit: Visit) -> float:
-        try:
-            value = path.get(data, visit.context, visit.variables)
-        except PathNotFound:
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    f"The SecondsPath parameter does not reference an input value: {text}",
-                )
-            ) from None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not _LONG_MIN <= value <= _LONG_MAX
-        ):
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    f"The SecondsPath parameter cannot be parsed as a long value: {text} == {_show(value)}",
-                )
-            )
-        if value < 0:
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    f"The SecondsPath parameter references a negative value: {text} == {value}",
-                )
-            )
-        return float(value)
-
-    return delay
+def _seconds_at_path(value: Any, text: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not _LONG_MIN <= value <= _LONG_MAX:
+        raise QueryFailure(
+            errors.RUNTIME,
+            f"The SecondsPath parameter cannot be parsed as a long value: {text} == {_show(value)}",
+        )
+    if value < 0:
+        raise QueryFailure(
+            errors.RUNTIME,
+            f"The SecondsPath parameter references a negative value: {text} == {value}",
+        )
+    return value
 
 
 def _timestamp_from_path(text: str) -> Callable[[Any, Visit], float]:
-    path = compile_path(text)
-
-    def delay(data: Any, visit: Visit) -> float:
-        try:
-            value = path.get(data, visit.context, visit.variables)
-        except PathNotFound:
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    f"The TimestampPath parameter does not reference an input value: {text}",
-                )
-            ) from None
-        instant = parse_timestamp(value) if isinstance(value, str) else None
-        if instant is None:
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    "The TimestampPath parameter does not reference a valid ISO-8601 extended "
-                    f"offset date-time format string: {text} == {_show(value)}",
-                )
+    def instant(value: Any) -> int:
+        found = parse_timestamp(value) if isinstance(value, str) else None
+        if found is None:
+            raise QueryFailure(
+                errors.RUNTIME,
+                "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                f"offset date-time format string: {text} == {_show(value)}",
             )
-        return _seconds_until(instant, visit)
+        return found
 
-    return delay
+    read = compile_path_value(
+        text,
+        instant,
+        missing="The TimestampPath parameter does not reference an input value: {text}",
+    )
+    return lambda data, visit: _seconds_until(read(data, visit), visit)
 
 
 def _timestamp_from_expression(value: Any) -> Callable[[Any, Visit], float]:
