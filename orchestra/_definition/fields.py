@@ -193,6 +193,20 @@ class Report:
             self.error(pointer, f"Expected value of type [{_TYPE_NAMES[expected]}]")
         return ok
 
+    def items(self, obj: Mapping[str, Any], name: str, pointer: str, item: str) -> list[Any]:
+        """The array ``obj[name]`` (present), reported unless it holds at least one ``item``.
+
+        Returns:
+            The array; an empty list when the value is not an array.
+        """
+        value, at = obj[name], child(pointer, name)
+        if not self.typed(value, list, at):
+            return []
+        array: list[Any] = value
+        if not array:
+            self.error(at, f"The field '{name}' must contain at least one {item}")
+        return array
+
     def one_of(self, value: Any, choices: tuple[str, ...], pointer: str) -> None:
         """Report ``value`` unless it is one of ``choices``."""
         if not self.typed(value, str, pointer):
@@ -259,6 +273,17 @@ class Report:
             path = None
         if path is None or (input_only and path.root != "input"):
             self.error(pointer, f"The value for the field '{name}' must be a valid ReferencePath")
+
+    def result_path(self, obj: Mapping[str, Any], pointer: str) -> None:
+        """Check the ``ResultPath`` of a state or catcher ``obj`` (at ``pointer``), if present."""
+        if "ResultPath" in obj:
+            self.reference_path(
+                obj["ResultPath"],
+                "ResultPath",
+                child(pointer, "ResultPath"),
+                nullable=True,
+                input_only=True,
+            )
 
     def dynamic(self, value: Any) -> bool:
         """Whether ``value`` is a valid path or intrinsic function call (a ``.$`` value)."""

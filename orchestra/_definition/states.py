@@ -265,13 +265,8 @@ def check_choice(
         edges.append((state["Default"], child(pointer, "Default")))
     if not report.required(state, ("Choices",), pointer):
         return
-    choices, at = state["Choices"], child(pointer, "Choices")
-    if not report.typed(choices, list, at):
-        return
-    if not choices:
-        report.error(at, "The field 'Choices' must contain at least one rule")
-    for index, rule in enumerate(choices):
-        _choice_rule(walk, rule, child(at, index), language, edges)
+    for index, rule in enumerate(report.items(state, "Choices", pointer, "rule")):
+        _choice_rule(walk, rule, child(pointer, "Choices", index), language, edges)
 
 
 def _choice_rule(walk: Walk, rule: Any, pointer: str, language: str, edges: Edges) -> None:
@@ -297,14 +292,10 @@ def check_parallel(
     report = walk.report
     if not report.required(state, ("Branches",), pointer):
         return
-    branches, at = state["Branches"], child(pointer, "Branches")
-    if not report.typed(branches, list, at):
-        return
-    if not branches:
-        report.error(at, "The field 'Branches' must contain at least one branch")
-    for index, branch in enumerate(branches):
-        if report.typed(branch, dict, child(at, index)):
-            walk.machine(branch, child(at, index), "branch")
+    for index, branch in enumerate(report.items(state, "Branches", pointer, "branch")):
+        at = child(pointer, "Branches", index)
+        if report.typed(branch, dict, at):
+            walk.machine(branch, at, "branch")
 
 
 def check_map(
