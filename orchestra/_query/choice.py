@@ -26,7 +26,8 @@ from .paths import Path, PathSyntaxError, Step, compile_reference_path
 from .pointers import child
 
 Predicate = Callable[[Any, Any, Mapping[str, Any] | None], bool]
-"""A compiled rule: ``predicate(input, context, variables)`` tells whether the rule matches."""
+"""A compiled rule: ``predicate(input, context, variables)`` tells whether the rule matches,
+as ``True`` or ``False`` themselves (And and Or compare them by identity)."""
 
 _Getter = Callable[[Any, Any, Mapping[str, Any] | None], Any]
 
@@ -216,37 +217,31 @@ def _compile_combinator(
         if predicate is None:
             return None
         predicates.append(predicate)
+    # And stops at the first rule that does not match, Or at the first that does.
+    return _junction(predicates, decisive=kind == "Or")
+
+
+def _junction(predicates: list[Predicate], *, decisive: bool) -> Predicate:
+    """The first predicate to yield ``decisive`` decides; if none does, the opposite holds."""
     if len(predicates) == 1:
         return predicates[0]
-    if kind == "And":
-        if len(predicates) == 2:
-            first, second = predicates
-            return lambda data, context, variables: (
-                first(data, context, variables) and second(data, context, variables)
-            )
-        every = tuple(predicates)
-
-        def conjunction(data: Any, context: Any, variables: Mapping[str, Any] | None) -> bool:
-            for predicate in every:  # noqa: SIM110 - all() would build a generator per evaluation
-                if not predicate(data, context, variables):
-                    return False
-            return True
-
-        return conjunction
     if len(predicates) == 2:
+        # Two rules are the common case: no loop.
         first, second = predicates
         return lambda data, context, variables: (
-            first(data, context, variables) or second(data, context, variables)
+            decisive
+            if first(data, context, variables) is decisive
+            else second(data, context, variables)
         )
-    some = tuple(predicates)
+    every = tuple(predicates)
 
-    def disjunction(data: Any, context: Any, variables: Mapping[str, Any] | None) -> bool:
-        for predicate in some:  # noqa: SIM110 - any() would build a generator per evaluation
-            if predicate(data, context, variables):
-                return True
-        return False
+    def junction(data: Any, context: Any, variables: Mapping[str, Any] | None) -> bool:
+        for predicate in every:
+            if predicate(data, context, variables) is decisive:
+                return decisive
+        return not decisive
 
-    return disjunction
+    return junction
 
 
 def _reference_path(
