@@ -53,9 +53,18 @@ def is_timestamp() -> dict[str, Any]:
     )
 
 
-@pytest.mark.parametrize("text", RUN_TIME_ONLY)
+@pytest.mark.parametrize(
+    "text",
+    [
+        *RUN_TIME_ONLY,
+        "0000-01-01T00:00:00Z",
+        "2024-01-01T00:00:61Z",
+        "2024-01-01T00:00:00+24:00",
+    ],
+)
 def test_a_literal_wait_timestamp_is_checked_as_rfc3339(text: str) -> None:
-    """A Wait's literal Timestamp needs upper-case T and Z, seconds and an HH:MM offset."""
+    """A Wait's literal Timestamp needs upper-case T and Z, seconds, an offset below 24 hours
+    and a year from 0001."""
     with pytest.raises(DefinitionError) as caught:
         StateMachine.from_definition(wait(Timestamp=text, End=True))
     assert [(d.pointer, d.message) for d in caught.value.diagnostics] == [
