@@ -59,13 +59,11 @@ _CLOSING: Final = {"[": "]", "(": ")"}
 class IntrinsicSyntaxError(ValueError):
     """An intrinsic function call's text is malformed, names no function or has a wrong arity.
 
-    ``str(exc)`` says what is wrong and where; ``position`` is the offset in ``text``.
+    ``str(exc)`` says what is wrong and where; ``position`` is the offset in the call's text.
     """
 
     def __init__(self, text: str, position: int, problem: str) -> None:
-        self.text = text
         self.position = position
-        self.problem = problem
         super().__init__(
             f"Invalid intrinsic function call {text!r}: {problem} at position {position}"
         )

@@ -63,7 +63,6 @@ class PathNotFound(LookupError):
     """A definite path did not resolve; ``message`` is Jayway's wording of why."""
 
     def __init__(self, path: str, message: str) -> None:
-        self.path = path
         self.message = message
         super().__init__(f"Invalid path '{path}' : {message}")
 
@@ -71,8 +70,7 @@ class PathNotFound(LookupError):
 class PathApplyError(LookupError):
     """A reference path could not be applied to write a value (ResultPath)."""
 
-    def __init__(self, path: str, message: str) -> None:
-        self.path = path
+    def __init__(self, message: str) -> None:
         self.message = message
         super().__init__(message)
 
@@ -416,7 +414,6 @@ def _set(steps: tuple[Step, ...], position: int, node: Any, value: Any, text: st
             node = {}
         if type(node) is not dict:
             raise PathApplyError(
-                text,
                 f"Unable to apply ResultPath '{text}' to input: step '{step}' does not refer to an object",
             )
         copy = dict(node)
@@ -424,7 +421,7 @@ def _set(steps: tuple[Step, ...], position: int, node: Any, value: Any, text: st
         return copy
     if type(node) is not list or not -len(node) <= step < len(node):
         raise PathApplyError(
-            text, f"Unable to apply ResultPath '{text}' to input: index [{step}] is out of range"
+            f"Unable to apply ResultPath '{text}' to input: index [{step}] is out of range"
         )
     copy_list = list(node)
     copy_list[step] = value if last else _set(steps, position + 1, node[step], value, text)

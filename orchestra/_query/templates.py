@@ -25,10 +25,6 @@ Evaluator = Callable[[Any, Any, Mapping[str, Any] | None, random.Random], Any]
 class TemplateSyntaxError(ValueError):
     """A ``.$`` value is neither a valid path nor a valid intrinsic function."""
 
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
-
 
 def compile_template(template: Any) -> Evaluator:
     """Compile a payload template into ``evaluate(input, context, variables, rng)``.
@@ -88,7 +84,6 @@ def _compile_object(node: dict[str, Any]) -> Evaluator | None:
 def _compile_dynamic(key: str, value: Any) -> Evaluator:
     if not isinstance(value, str):
         raise TemplateSyntaxError(
-            key,
             f"The value for the field '{key}' must be a STRING that contains a JSONPath but was {type(value).__name__}",
         )
     if is_intrinsic(value):
@@ -107,7 +102,6 @@ def _compile_dynamic(key: str, value: Any) -> Evaluator:
         path = compile_path(value)
     except PathSyntaxError:
         raise TemplateSyntaxError(
-            key,
             f"The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call",
         ) from None
     return _path_reader(key, path)

@@ -131,9 +131,9 @@ def compile_payload(definition: Mapping[str, Any], field: str) -> Selector | Non
     return build
 
 
-def compile_result_path(definition: Mapping[str, Any], field: str = "ResultPath") -> Merger | None:
+def compile_result_path(definition: Mapping[str, Any]) -> Merger | None:
     """ResultPath: None when absent or ``$`` (the result replaces the input)."""
-    text = definition.get(field, _ABSENT)
+    text = definition.get("ResultPath", _ABSENT)
     if text is _ABSENT or text == "$":
         return None
     if text is None:
@@ -153,12 +153,12 @@ def payload_growth(definition: Mapping[str, Any], field: str) -> Growth | None:
     """The growth of a payload template field (None when absent)."""
     if field not in definition:
         return None
-    return template_growth(definition[field], item_is_input=field in ("ItemSelector",))
+    return template_growth(definition[field])
 
 
-def compile_result_bound(definition: Mapping[str, Any], field: str = "ResultPath") -> Merge | None:
+def compile_result_bound(definition: Mapping[str, Any]) -> Merge | None:
     """ResultPath on bounds (see ``_query.growth.result_merge``); None for ``null``."""
-    text = definition.get(field, _ABSENT)
+    text = definition.get("ResultPath", _ABSENT)
     if text is _ABSENT or text == "$":
         return result_merge(None)
     if text is None:
