@@ -56,21 +56,20 @@ class WaitState(State):
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Wait, then pass the (filtered) input on."""
         if self.jsonata:
-            delay = self._delay(data, visit)
-            if delay > MAX_DELAY_SECONDS:
-                raise visit.fail(QueryFailure(errors.RUNTIME, "Wait state delay is too long."))
-            if delay > 0:
-                await visit.run.clock.sleep(delay)
+            await self._wait(data, visit)
             return self.finish(visit), self.next
         effective = data if self.input_path is None else self.input_path(data, visit)
-        delay = self._delay(effective, visit)
+        await self._wait(effective, visit)
+        self.assign_from(effective, visit)
+        output = effective if self.output_path is None else self.output_path(effective, visit)
+        return output, self.next
+
+    async def _wait(self, data: Any, visit: Visit) -> None:
+        delay = self._delay(data, visit)
         if delay > MAX_DELAY_SECONDS:
             raise visit.fail(QueryFailure(errors.RUNTIME, "Wait state delay is too long."))
         if delay > 0:
             await visit.run.clock.sleep(delay)
-        self.assign_from(effective, visit)
-        output = effective if self.output_path is None else self.output_path(effective, visit)
-        return output, self.next
 
 
 def _seconds_at_path(value: Any, text: str) -> int:
