@@ -64,7 +64,7 @@ def _compile_object(node: dict[str, Any]) -> Evaluator | None:
     parts: list[tuple[str, Evaluator | None, Any]] = []
     for key, value in node.items():
         if key.endswith(".$"):
-            parts.append((key[:-2], _compile_dynamic(key, value), None))
+            parts.append((key[:-2], compile_dynamic(key, value), None))
         else:
             parts.append((key, _compile(value), value))
     if all(part is None for _, part, _ in parts):
@@ -81,7 +81,12 @@ def _compile_object(node: dict[str, Any]) -> Evaluator | None:
     return evaluate
 
 
-def _compile_dynamic(key: str, value: Any) -> Evaluator:
+def compile_dynamic(key: str, value: Any) -> Evaluator:
+    """The evaluator of a path or intrinsic call given for the field ``key`` (a ``.$`` field).
+
+    Raises:
+        TemplateSyntaxError: ``value`` is not a valid path or intrinsic function.
+    """
     if not isinstance(value, str):
         raise TemplateSyntaxError(
             f"The value for the field '{key}' must be a STRING that contains a JSONPath but was {type(value).__name__}",

@@ -22,7 +22,7 @@ from .._query.paths import (
     compile_reference_path,
     set_at,
 )
-from .._query.templates import compile_template, template_growth
+from .._query.templates import Evaluator, compile_dynamic, compile_template, template_growth
 from .jsonata_flow import compile_number
 from .run import Visit
 
@@ -117,11 +117,21 @@ def compile_payload(definition: Mapping[str, Any], field: str) -> Selector | Non
     if field not in definition:
         return None
     template = definition[field]
-    evaluate = compile_template(template)
-    # The context object is built only for templates that read it.
-    reads_context = "$$" in json.dumps(template)
+    return _on_visit(compile_template(template), reads_context="$$" in json.dumps(template))
 
+
+def compile_dynamic_field(definition: Mapping[str, Any], field: str) -> Selector | None:
+    """A field that holds a path or an intrinsic call, as a ``.$`` field of a template does
+    (ErrorPath, CausePath): None when absent."""
+    text = definition.get(field)
+    if text is None:
+        return None
+    return _on_visit(compile_dynamic(field, text), reads_context="$$" in text)
+
+
+def _on_visit(evaluate: Evaluator, *, reads_context: bool) -> Selector:
     def build(data: Any, visit: Visit) -> Any:
+        # The context object is built only for what reads it.
         context = visit.context if reads_context else None
         try:
             return evaluate(data, context, visit.variables, visit.run.rng)
