@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from orchestra._query.choice import Predicate, compile_rule
 from orchestra._query.intrinsics import IntrinsicSyntaxError, compile_intrinsic, is_intrinsic
+from orchestra._query.jsonata import is_expression
 from orchestra._query.paths import PathSyntaxError, compile_path, compile_reference_path
 from orchestra._query.pointers import child
 from orchestra.errors import Diagnostic
@@ -129,11 +130,6 @@ def is_number(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
-
-
-def is_expression(value: Any) -> bool:
-    """Whether ``value`` is a JSONata expression string, ``{% ... %}``."""
-    return isinstance(value, str) and value.startswith("{%") and value.endswith("%}")
 
 
 def label_problem(label: str) -> str | None:

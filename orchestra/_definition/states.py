@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, Protocol
 
+from orchestra._query.jsonata import is_expression
 from orchestra._query.pointers import child
 from orchestra._query.timestamps import parse_timestamp
 
@@ -20,7 +21,6 @@ from .fields import (
     JSONPATH,
     MAX_SECONDS,
     Report,
-    is_expression,
     label_problem,
 )
 

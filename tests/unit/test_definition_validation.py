@@ -153,6 +153,14 @@ def test_an_intrinsic_number_too_long_to_convert_is_invalid() -> None:
     )
 
 
+def test_delimiters_alone_are_no_expression() -> None:
+    """``{%}`` holds no expression: a number field refuses it as text, as the compiler reads it."""
+    definition = machine(("T", task(TimeoutSeconds="{%}")), QueryLanguage="JSONata")
+    assert rejected(definition) == schema(
+        "/States/T/TimeoutSeconds", "Expected value of type [INTEGER]"
+    )
+
+
 def test_duplicate_state_names_across_scopes() -> None:
     """State names are unique across the whole machine, branches included."""
     branch = {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}
