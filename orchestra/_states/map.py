@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, Final
 
 from .. import errors
-from .._query.failures import QueryFailure, to_json
+from .._query.failures import QueryFailure, quoted, to_json
 from .._query.growth import UNKNOWN, Growth
 from .._query.jsonata import expression_body, is_expression
 from .._query.jsondata import Size, depth_of, measure
@@ -370,10 +370,9 @@ def _number_field(
     def read_path(value: Any, text: str) -> int | float:
         number = _as_number(value, kind)
         if number is None:
-            shown = value if isinstance(value, str) else to_json(value)
             raise QueryFailure(
                 errors.RUNTIME,
-                f'The {field}Path field refers to value "{shown}" which is not a valid {kind}: {text}',
+                f'The {field}Path field refers to value "{quoted(value)}" which is not a valid {kind}: {text}',
             )
         return number
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from .. import errors
-from .._query.failures import QueryFailure, to_json
+from .._query.failures import QueryFailure, quoted
 from .._query.jsonata import is_expression
 from .._query.timestamps import parse_timestamp
 from .base import State
@@ -76,7 +76,7 @@ def _seconds_at_path(value: Any, text: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not _LONG_MIN <= value <= _LONG_MAX:
         raise QueryFailure(
             errors.RUNTIME,
-            f"The SecondsPath parameter cannot be parsed as a long value: {text} == {_show(value)}",
+            f"The SecondsPath parameter cannot be parsed as a long value: {text} == {quoted(value)}",
         )
     if value < 0:
         raise QueryFailure(
@@ -93,7 +93,7 @@ def _timestamp_from_path(text: str) -> Callable[[Any, Visit], float]:
             raise QueryFailure(
                 errors.RUNTIME,
                 "The TimestampPath parameter does not reference a valid ISO-8601 extended "
-                f"offset date-time format string: {text} == {_show(value)}",
+                f"offset date-time format string: {text} == {quoted(value)}",
             )
         return found
 
@@ -116,7 +116,7 @@ def _timestamp_from_expression(value: Any) -> Callable[[Any, Visit], float]:
                 QueryFailure(
                     errors.QUERY_EVALUATION_ERROR,
                     "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
-                    f"date-time format string: {_show(text)}",
+                    f"date-time format string: {quoted(text)}",
                 )
             )
         return _seconds_until(instant, visit)
@@ -128,7 +128,3 @@ def _seconds_until(instant: int, visit: Visit) -> float:
     """Seconds from the clock's now to ``instant`` (in nanoseconds), to the clock's microsecond."""
     now = (visit.run.clock.now() - _EPOCH) // _MICROSECOND
     return (instant // 1000 - now) / 1_000_000
-
-
-def _show(value: Any) -> str:
-    return value if isinstance(value, str) else to_json(value)
