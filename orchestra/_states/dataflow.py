@@ -3,6 +3,10 @@
 Each field is compiled once into a small closure; a field left at its default compiles to
 None so that the hot path skips it. Data is never copied unless a field builds a new value:
 ResultPath copies only the containers along its path.
+
+The other fields that read a value by path are compiled here too: a ``.$``-like field
+(ErrorPath, CausePath), and a number given literally, as an expression or by its Path twin
+(TimeoutSeconds, MaxConcurrency, Seconds, ...), each with its own rule for the value found.
 """
 
 from __future__ import annotations
