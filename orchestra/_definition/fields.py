@@ -2,22 +2,22 @@
 
 The tables say which fields a state type accepts and which belong to one query language only.
 The ``Report`` collects diagnostics; its methods check one value each (a type, a range, a path,
-a payload template, a timestamp) and word their findings as AWS does where AWS's wording is
+a payload template) and word their findings as AWS does where AWS's wording is
 known.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from types import ModuleType
 from typing import Any, Final
 
+from orchestra._query.choice import Predicate, compile_rule
+from orchestra._query.intrinsics import IntrinsicSyntaxError, compile_intrinsic, is_intrinsic
+from orchestra._query.jsonata import is_expression
 from orchestra._query.paths import PathSyntaxError, compile_path, compile_reference_path
+from orchestra._query.pointers import child
 from orchestra.errors import Diagnostic
 
 SCHEMA: Final = "SCHEMA_VALIDATION_FAILED"
@@ -105,21 +105,8 @@ _TYPE_NAMES: Final = {
     dict: "OBJECT",
     list: "ARRAY",
 }
-_RFC3339: Final = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
-    r"(Z|[+-]([0-9]{2}):([0-9]{2}))"
-)
 _LABEL_LIMIT: Final = 40
 _LABEL_FORBIDDEN: Final = frozenset('<>{}[]?*"#%\\^|~`$&,;:/')
-_INTRINSIC_SHAPE: Final = re.compile(r"States\.[A-Za-z0-9]+\(.*\)", re.DOTALL)
-
-
-def child(pointer: str, *tokens: str | int) -> str:
-    """``pointer`` extended by ``tokens``, each escaped as RFC 6901 requires."""
-    for token in tokens:
-        text = str(token).replace("~", "~0").replace("/", "~1")
-        pointer = f"{pointer}/{text}"
-    return pointer
 
 
 def only_one(names: tuple[str, ...]) -> str:
@@ -145,11 +132,6 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
-def is_expression(value: Any) -> bool:
-    """Whether ``value`` is a JSONata expression string, ``{% ... %}``."""
-    return isinstance(value, str) and value.startswith("{%") and value.endswith("%}")
-
-
 def label_problem(label: str) -> str | None:
     """What is wrong with a Map ``Label``, or None."""
     if not label:
@@ -163,46 +145,18 @@ def label_problem(label: str) -> str | None:
     return None
 
 
-def is_timestamp(text: str) -> bool:
-    """Whether ``text`` is an RFC 3339 timestamp with an upper-case ``T`` and ``Z``."""
-    match = _RFC3339.fullmatch(text)
-    if match is None:
-        return False
-    year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
-    offset_hours, offset_minutes = match.group(9), match.group(10)
-    if offset_hours is not None and (int(offset_hours) > 23 or int(offset_minutes) > 59):
-        return False
-    try:
-        datetime(year, month, day, hour, minute, min(second, 59))
-    except ValueError:
-        return False
-    return second <= 60
-
-
-def _optional_module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError:
-        return None
-
-
 @dataclass
 class Report:
     """The diagnostics found so far, and the checks that add to them.
 
     Attributes:
         diagnostics: every problem found, in the order found.
-        intrinsics: ``orchestra._query.intrinsics`` when it is available.
-        choice: ``orchestra._query.choice`` when it is available.
+        rules: the predicate compiled for each JSONPath Choice rule, by the rule's pointer, for
+            the compiler to use rather than compile the rule again.
     """
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    intrinsics: ModuleType | None = field(
-        default_factory=lambda: _optional_module("orchestra._query.intrinsics")
-    )
-    choice: ModuleType | None = field(
-        default_factory=lambda: _optional_module("orchestra._query.choice")
-    )
+    rules: dict[str, Predicate] = field(default_factory=dict)
 
     def error(self, pointer: str, message: str, code: str = SCHEMA) -> None:
         """Record one problem at ``pointer`` (the root when empty)."""
@@ -234,6 +188,20 @@ class Report:
         if not ok:
             self.error(pointer, f"Expected value of type [{_TYPE_NAMES[expected]}]")
         return ok
+
+    def items(self, obj: Mapping[str, Any], name: str, pointer: str, item: str) -> list[Any]:
+        """The array ``obj[name]`` (present), reported unless it holds at least one ``item``.
+
+        Returns:
+            The array; an empty list when the value is not an array.
+        """
+        value, at = obj[name], child(pointer, name)
+        if not self.typed(value, list, at):
+            return []
+        array: list[Any] = value
+        if not array:
+            self.error(at, f"The field '{name}' must contain at least one {item}")
+        return array
 
     def one_of(self, value: Any, choices: tuple[str, ...], pointer: str) -> None:
         """Report ``value`` unless it is one of ``choices``."""
@@ -302,34 +270,35 @@ class Report:
         if path is None or (input_only and path.root != "input"):
             self.error(pointer, f"The value for the field '{name}' must be a valid ReferencePath")
 
+    def result_path(self, obj: Mapping[str, Any], pointer: str) -> None:
+        """Check the ``ResultPath`` of a state or catcher ``obj`` (at ``pointer``), if present."""
+        if "ResultPath" in obj:
+            self.reference_path(
+                obj["ResultPath"],
+                "ResultPath",
+                child(pointer, "ResultPath"),
+                nullable=True,
+                input_only=True,
+            )
+
     def dynamic(self, value: Any) -> bool:
         """Whether ``value`` is a valid path or intrinsic function call (a ``.$`` value)."""
         if not isinstance(value, str):
             return False
-        if self.intrinsics is not None:
-            looks_intrinsic = bool(self.intrinsics.is_intrinsic(value))
-        else:
-            looks_intrinsic = value.startswith("States.")
-        if looks_intrinsic:
-            return self._intrinsic(value)
         try:
-            compile_path(value)
-        except PathSyntaxError:
+            if is_intrinsic(value):
+                compile_intrinsic(value)
+            else:
+                compile_path(value)
+        except (IntrinsicSyntaxError, PathSyntaxError):
             return False
         return True
 
-    def _intrinsic(self, text: str) -> bool:
-        if self.intrinsics is None:
-            return _INTRINSIC_SHAPE.fullmatch(text) is not None
-        failures = tuple(
-            getattr(self.intrinsics, name, ValueError)
-            for name in ("IntrinsicSyntaxError", "IntrinsicError")
-        )
-        try:
-            self.intrinsics.compile_intrinsic(text)
-        except (ValueError, *failures):
-            return False
-        return True
+    def choice_rule(self, rule: Any, pointer: str) -> None:
+        """Check one element of a Choice state's ``Choices``, keeping its predicate."""
+        predicate = compile_rule(rule, pointer, self.diagnostics, top_level=True)
+        if predicate is not None:
+            self.rules[pointer] = predicate
 
     def template(self, value: Any, pointer: str) -> None:
         """Check a JSONPath payload template: every ``.$`` value is a path or intrinsic.

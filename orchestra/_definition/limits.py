@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from json.encoder import encode_basestring
 from typing import Any, Final
 
+from orchestra._query.pointers import child
 from orchestra.errors import DefinitionError, Diagnostic
 
 MAX_LENGTH: Final = 1_048_576
@@ -124,11 +125,11 @@ def _children(
 
 
 def _pointer(link: _Link) -> str:
-    tokens: list[str] = []
+    tokens: list[str | int] = []
     while link is not None:
         link, token = link
-        tokens.append(str(token).replace("~", "~0").replace("/", "~1"))
-    return "/" + "/".join(reversed(tokens))
+        tokens.append(token)
+    return child("", *reversed(tokens)) or "/"
 
 
 def not_json(message: str, link: _Link = None) -> DefinitionError:

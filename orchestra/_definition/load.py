@@ -366,12 +366,8 @@ def _strip_json_extensions(text: str) -> str:
                 close += 2 if text[close] == "\\" else 1
             out.append(text[pos : close + 1])
             pos = close + 1
-        elif text.startswith("//", pos):
-            newline = text.find("\n", pos)
-            pos = end if newline < 0 else newline
-        elif text.startswith("/*", pos):
-            close = text.find("*/", pos + 2)
-            pos = end if close < 0 else close + 2
+        elif char == "/" and (after := _comment_end(text, pos)) is not None:
+            pos = after
         elif char == ",":
             following = _skip_blank(text, pos + 1)
             if following >= end or text[following] not in "}]":
@@ -385,16 +381,25 @@ def _strip_json_extensions(text: str) -> str:
 
 def _skip_blank(text: str, pos: int) -> int:
     """The position of the next character that is neither whitespace nor inside a comment."""
-    end = len(text)
-    while pos < end:
+    while pos < len(text):
         if text[pos] in " \t\r\n":
             pos += 1
-        elif text.startswith("//", pos):
-            newline = text.find("\n", pos)
-            pos = end if newline < 0 else newline
-        elif text.startswith("/*", pos):
-            close = text.find("*/", pos + 2)
-            pos = end if close < 0 else close + 2
+        elif (after := _comment_end(text, pos)) is not None:
+            pos = after
         else:
             break
     return pos
+
+
+def _comment_end(text: str, pos: int) -> int | None:
+    """Where the ``//`` or ``/* */`` comment starting at ``pos`` ends; None if none starts there.
+
+    A line comment ends before its newline; a comment left open runs to the end of the text.
+    """
+    if text.startswith("//", pos):
+        newline = text.find("\n", pos)
+        return len(text) if newline < 0 else newline
+    if text.startswith("/*", pos):
+        close = text.find("*/", pos + 2)
+        return len(text) if close < 0 else close + 2
+    return None

@@ -11,15 +11,16 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, Protocol
 
+from orchestra._query.jsonata import is_expression
+from orchestra._query.pointers import child
+from orchestra._query.timestamps import parse_timestamp
+
 from .fields import (
     INTEGRATIONS,
     JSONATA,
     JSONPATH,
     MAX_SECONDS,
     Report,
-    child,
-    is_expression,
-    is_timestamp,
     label_problem,
 )
 
@@ -227,7 +228,11 @@ def check_wait(
     if "Timestamp" in state:
         value, at = state["Timestamp"], child(pointer, "Timestamp")
         literal = not (expression and is_expression(value))
-        if literal and report.typed(value, str, at) and not is_timestamp(value):
+        if (
+            literal
+            and report.typed(value, str, at)
+            and parse_timestamp(value, rfc3339=True) is None
+        ):
             report.error(at, "String does not match RFC3339 timestamp")
     if language == JSONPATH:
         for name in ("SecondsPath", "TimestampPath"):
@@ -260,13 +265,8 @@ def check_choice(
         edges.append((state["Default"], child(pointer, "Default")))
     if not report.required(state, ("Choices",), pointer):
         return
-    choices, at = state["Choices"], child(pointer, "Choices")
-    if not report.typed(choices, list, at):
-        return
-    if not choices:
-        report.error(at, "The field 'Choices' must contain at least one rule")
-    for index, rule in enumerate(choices):
-        _choice_rule(walk, rule, child(at, index), language, edges)
+    for index, rule in enumerate(report.items(state, "Choices", pointer, "rule")):
+        _choice_rule(walk, rule, child(pointer, "Choices", index), language, edges)
 
 
 def _choice_rule(walk: Walk, rule: Any, pointer: str, language: str, edges: Edges) -> None:
@@ -283,10 +283,7 @@ def _choice_rule(walk: Walk, rule: Any, pointer: str, language: str, edges: Edge
             edges.append((rule["Next"], child(pointer, "Next")))
         if "Assign" in rule:
             walk.assign(rule["Assign"], language, child(pointer, "Assign"))
-    if report.choice is not None:
-        report.choice.compile_rule(rule, pointer, report.diagnostics, top_level=True)
-    elif report.typed(rule, dict, pointer):
-        report.required(rule, ("Next",), pointer)
+    report.choice_rule(rule, pointer)
 
 
 def check_parallel(
@@ -295,14 +292,10 @@ def check_parallel(
     report = walk.report
     if not report.required(state, ("Branches",), pointer):
         return
-    branches, at = state["Branches"], child(pointer, "Branches")
-    if not report.typed(branches, list, at):
-        return
-    if not branches:
-        report.error(at, "The field 'Branches' must contain at least one branch")
-    for index, branch in enumerate(branches):
-        if report.typed(branch, dict, child(at, index)):
-            walk.machine(branch, child(at, index), "branch")
+    for index, branch in enumerate(report.items(state, "Branches", pointer, "branch")):
+        at = child(pointer, "Branches", index)
+        if report.typed(branch, dict, at):
+            walk.machine(branch, at, "branch")
 
 
 def check_map(

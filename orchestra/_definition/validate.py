@@ -8,9 +8,10 @@ own with its own scope of state names. Diagnostics carry AWS's codes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final, Literal
 
+from orchestra._query.pointers import child
 from orchestra.errors import Diagnostic
 
 from .fields import (
@@ -25,7 +26,6 @@ from .fields import (
     STATE_FIELDS,
     STATE_TYPES,
     Report,
-    child,
     only_one,
 )
 from .states import CHECKS, Edges, Kind
@@ -51,14 +51,25 @@ def validate_definition(
     Returns:
         The problems found, in definition order; an empty list when the definition is valid.
     """
+    return check_definition(definition, machine_type=machine_type).diagnostics
+
+
+def check_definition(
+    definition: Mapping[str, Any], *, machine_type: MachineType = "STANDARD"
+) -> Report:
+    """Validate a definition as :func:`validate_definition` does, keeping the whole report.
+
+    Returns:
+        The report: its diagnostics, and what was compiled on the way (Choice rules).
+    """
     report = Report()
     if not isinstance(definition, Mapping):
         report.error("", "Definition must be a valid JSON object")
-        return report.diagnostics
+        return report
     _Walk(report, _machine_language(report, definition), machine_type).machine(
         definition, "", "root"
     )
-    return report.diagnostics
+    return report
 
 
 def _machine_language(report: Report, definition: Mapping[str, Any]) -> str:
@@ -242,14 +253,8 @@ class _Walk:
         for name in ("InputPath", "OutputPath"):
             if name in state and name in allowed:
                 report.path(state[name], name, child(pointer, name), nullable=True)
-        if "ResultPath" in state and "ResultPath" in allowed:
-            report.reference_path(
-                state["ResultPath"],
-                "ResultPath",
-                child(pointer, "ResultPath"),
-                nullable=True,
-                input_only=True,
-            )
+        if "ResultPath" in allowed:
+            report.result_path(state, pointer)
         for name in ("Parameters", "ResultSelector"):
             if name in state and name in allowed:
                 report.template(state[name], child(pointer, name))
@@ -260,34 +265,42 @@ class _Walk:
 
     # --- error handling ----------------------------------------------------------------------
 
-    def error_equals(self, handler: Mapping[str, Any], pointer: str) -> bool:
-        """Check ``ErrorEquals``; whether it holds ``States.ALL``."""
+    def handlers(
+        self, handlers: Any, pointer: str, fields: frozenset[str]
+    ) -> Iterator[tuple[Mapping[str, Any], str, bool]]:
+        """Each object of a ``Retry`` or ``Catch`` array (others reported), with its pointer and
+        whether it is the last; fields outside ``fields`` are reported."""
+        report = self.report
+        if not report.typed(handlers, list, pointer):
+            return
+        for index, handler in enumerate(handlers):
+            at = child(pointer, index)
+            if report.typed(handler, dict, at):
+                report.unsupported(handler, fields, at)
+                yield handler, at, index == len(handlers) - 1
+
+    def error_equals(self, handler: Mapping[str, Any], pointer: str, last: bool, kind: str) -> None:
+        """Check ``ErrorEquals`` of the retrier or catcher (``kind``) ``handler``."""
         report = self.report
         if "ErrorEquals" not in handler:
-            return False
-        names, at = handler["ErrorEquals"], child(pointer, "ErrorEquals")
-        if not report.typed(names, list, at):
-            return False
-        if not names:
-            report.error(at, "The field 'ErrorEquals' must contain at least one error name")
+            return
+        names = report.items(handler, "ErrorEquals", pointer, "error name")
+        at = child(pointer, "ErrorEquals")
         for index, name in enumerate(names):
             report.typed(name, str, child(at, index))
         if _ALL in names and len(names) > 1:
             report.error(at, "'States.ALL' must appear alone in 'ErrorEquals'")
-        return _ALL in names
+        if _ALL in names and not last:
+            array = "Retry" if kind == "retrier" else "Catch"
+            report.error(
+                pointer, f"A {kind} matching 'States.ALL' must be the last one in '{array}'"
+            )
 
     def retriers(self, retriers: Any, pointer: str) -> None:
         report = self.report
-        if not report.typed(retriers, list, pointer):
-            return
-        for index, retrier in enumerate(retriers):
-            at = child(pointer, index)
-            if not report.typed(retrier, dict, at):
-                continue
-            report.unsupported(retrier, RETRIER_FIELDS, at)
+        for retrier, at, last in self.handlers(retriers, pointer, RETRIER_FIELDS):
             report.required(retrier, ("ErrorEquals",), at)
-            if self.error_equals(retrier, at) and index != len(retriers) - 1:
-                report.error(at, "A retrier matching 'States.ALL' must be the last one in 'Retry'")
+            self.error_equals(retrier, at, last, "retrier")
             report.number(retrier, "IntervalSeconds", at, minimum=1, maximum=MAX_SECONDS)
             report.number(retrier, "MaxAttempts", at, minimum=0, maximum=MAX_SECONDS)
             report.number(retrier, "BackoffRate", at, minimum=1.0, integer=False)
@@ -299,26 +312,13 @@ class _Walk:
 
     def catchers(self, catchers: Any, pointer: str, language: str, edges: Edges) -> None:
         report = self.report
-        if not report.typed(catchers, list, pointer):
-            return
-        for index, catcher in enumerate(catchers):
-            at = child(pointer, index)
-            if not report.typed(catcher, dict, at):
-                continue
-            report.unsupported(catcher, CATCHER_FIELDS, at)
+        for catcher, at, last in self.handlers(catchers, pointer, CATCHER_FIELDS):
             self.language_fields(catcher, CATCHER_FIELDS, language, at)
             report.required(catcher, ("ErrorEquals", "Next"), at)
-            if self.error_equals(catcher, at) and index != len(catchers) - 1:
-                report.error(at, "A catcher matching 'States.ALL' must be the last one in 'Catch'")
+            self.error_equals(catcher, at, last, "catcher")
             if "Next" in catcher and report.typed(catcher["Next"], str, child(at, "Next")):
                 edges.append((catcher["Next"], child(at, "Next")))
-            if "ResultPath" in catcher and language == JSONPATH:
-                report.reference_path(
-                    catcher["ResultPath"],
-                    "ResultPath",
-                    child(at, "ResultPath"),
-                    nullable=True,
-                    input_only=True,
-                )
+            if language == JSONPATH:
+                report.result_path(catcher, at)
             if "Assign" in catcher:
                 self.assign(catcher["Assign"], language, child(at, "Assign"))

@@ -44,3 +44,8 @@ class QueryFailure(Exception):
 def to_json(value: Any) -> str:
     """Serialise a payload the way AWS prints it in causes and history: compact, UTF-8."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def quoted(value: Any) -> str:
+    """A value as AWS quotes it in a cause: text as it is, anything else as JSON."""
+    return value if isinstance(value, str) else to_json(value)

@@ -40,16 +40,18 @@ from .jsondata import JsonDataError, decode
 Implementation = Callable[[Sequence[Any], random.Random], Any]
 
 _STRING_LIMIT: Final = 10_000
-_RANGE_LIMIT: Final = 1_000
+RANGE_LIMIT: Final = 1_000
+"""The most values ``States.ArrayRange`` makes, as AWS documents."""
 _INT_MIN: Final = -(2**31)
 _INT_MAX: Final = 2**31 - 1
-_HASHES: Final = {
+HASHES: Final = {
     "MD5": "md5",
     "SHA-1": "sha1",
     "SHA-256": "sha256",
     "SHA-384": "sha384",
     "SHA-512": "sha512",
 }
+"""AWS's names of the algorithms ``States.Hash`` and ``$hash`` accept, to hashlib's."""
 _TEMPLATE_ESCAPES: Final = frozenset("'{}\\")
 
 
@@ -88,21 +90,26 @@ def java_double(value: float) -> str:
     return f"{sign}{digits[0]}.{digits[1:] or '0'}E{magnitude}"
 
 
-def java_string(value: Any) -> str:
-    """``String.valueOf`` of the Java value AWS builds from a JSON value."""
-    if isinstance(value, str):
-        return value
+def _java_scalar(value: Any) -> str:
+    """How Java prints null, a boolean or a number, in text and in JSON alike."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return java_double(value)
+    return str(value)
+
+
+def java_string(value: Any) -> str:
+    """``String.valueOf`` of the Java value AWS builds from a JSON value."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, list):
         return "[" + ", ".join(java_string(item) for item in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{key}={java_string(item)}" for key, item in value.items()) + "}"
-    return str(value)
+    return _java_scalar(value)
 
 
 _JSON_ESCAPES: Final = {
@@ -125,17 +132,11 @@ def java_json(value: Any) -> str:
     """Compact JSON text as Jackson writes it (no spaces, non-ASCII kept, ``1.0E20``)."""
     if isinstance(value, str):
         return _json_string(value)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return java_double(value)
     if isinstance(value, list):
         return "[" + ",".join(java_json(item) for item in value) + "]"
     if isinstance(value, dict):
         return "{" + ",".join(f"{_json_string(k)}:{java_json(v)}" for k, v in value.items()) + "}"
-    return str(value)
+    return _java_scalar(value)
 
 
 # --- Argument checks -------------------------------------------------------------------------
@@ -321,7 +322,7 @@ def _array_range(args: Sequence[Any], rng: random.Random) -> Any:
     if step == 0:
         raise invalid(name)
     count = max(0, (end - start) // step + 1)
-    if count > _RANGE_LIMIT:
+    if count > RANGE_LIMIT:
         raise invalid(name)
     return [start + step * index for index in range(count)]
 
@@ -387,11 +388,11 @@ def _base64_decode(args: Sequence[Any], rng: random.Random) -> Any:
 def _hash(args: Sequence[Any], rng: random.Random) -> Any:
     name = "States.Hash"
     data, algorithm = args
-    if not isinstance(algorithm, str) or algorithm not in _HASHES:
+    if not isinstance(algorithm, str) or algorithm not in HASHES:
         raise invalid(name)
     # AWS hashes a non-string by its printed form rather than refusing it.
     text = _limited(java_string(data), name)
-    digest = hashlib.new(_HASHES[algorithm], text.encode("utf-8", "surrogatepass"))
+    digest = hashlib.new(HASHES[algorithm], text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 

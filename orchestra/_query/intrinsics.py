@@ -16,6 +16,7 @@ Grammar (whitespace is allowed around every token)::
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import re
@@ -31,7 +32,7 @@ from .intrinsic_functions import (
     format_with,
     parse_template,
 )
-from .paths import Path, PathNotFound, PathSyntaxError, compile_path
+from .paths import MEMO_SIZE, Path, PathNotFound, PathSyntaxError, compile_path
 
 __all__ = [
     "MAX_NESTING",
@@ -58,13 +59,11 @@ _CLOSING: Final = {"[": "]", "(": ")"}
 class IntrinsicSyntaxError(ValueError):
     """An intrinsic function call's text is malformed, names no function or has a wrong arity.
 
-    ``str(exc)`` says what is wrong and where; ``position`` is the offset in ``text``.
+    ``str(exc)`` says what is wrong and where; ``position`` is the offset in the call's text.
     """
 
     def __init__(self, text: str, position: int, problem: str) -> None:
-        self.text = text
         self.position = position
-        self.problem = problem
         super().__init__(
             f"Invalid intrinsic function call {text!r}: {problem} at position {position}"
         )
@@ -99,7 +98,7 @@ def is_intrinsic(text: str) -> bool:
 
 
 class Intrinsic:
-    """A compiled intrinsic function call.
+    """A compiled intrinsic function call; immutable, so that machines can share it.
 
     Attributes:
         text: the call as written; AWS's causes quote it verbatim.
@@ -108,10 +107,17 @@ class Intrinsic:
 
     __slots__ = ("_root", "name", "text")
 
+    text: str
+    name: str
+    _root: Node
+
     def __init__(self, text: str, name: str, root: Node) -> None:
-        self.text = text
-        self.name = name
-        self._root = root
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "_root", root)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
 
     def evaluate(
         self,
@@ -155,6 +161,12 @@ def compile_intrinsic(text: str) -> Intrinsic:
     """
     if not isinstance(text, str):
         raise IntrinsicSyntaxError(repr(text), 0, "an intrinsic function call must be a string")
+    return _memo_intrinsic(text)
+
+
+@functools.lru_cache(maxsize=MEMO_SIZE)
+def _memo_intrinsic(text: str) -> Intrinsic:
+    # Compiled once per text, as paths are (see compile_path).
     parser = _Parser(text)
     name, root, end = parser.call(0, 1)
     end = parser.skip_space(end)
@@ -310,7 +322,11 @@ class _Parser:
             if not math.isfinite(value):
                 raise self.fail(position, "number out of range")
         else:
-            value = int(literal)
+            try:
+                value = int(literal)
+            except ValueError:
+                # More digits than int() converts (sys.get_int_max_str_digits()).
+                raise self.fail(position, "number out of range") from None
         return _constant(value), match.end()
 
     def path(self, position: int) -> tuple[Node, int]:

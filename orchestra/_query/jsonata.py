@@ -15,6 +15,7 @@ Error messages are jlens's, which reproduce the JSONata reference's catalogue wo
 from __future__ import annotations
 
 import enum
+import functools
 import random
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from typing import Any, Final
 import jlens
 
 from . import jsonata_functions
+from .paths import MEMO_SIZE
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND: Final = timedelta(milliseconds=1)
@@ -235,6 +237,18 @@ def compile_expression(
     Raises:
         JsonataSyntaxError: The expression does not parse.
     """
+    if not functions:
+        return _memo_expression(text)
+    return _compile(text, functions)
+
+
+@functools.lru_cache(maxsize=MEMO_SIZE)
+def _memo_expression(text: str) -> Expression:
+    # Compiled once per text, as paths are (see compile_path): an Expression is immutable.
+    return _compile(text, None)
+
+
+def _compile(text: str, functions: Mapping[str, Callable[..., Any]] | None) -> Expression:
     try:
         # Parsed as written first, so that errors and positions refer to the user's text.
         jlens.Expression(text)

@@ -20,17 +20,8 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, Final
 
+from .intrinsic_functions import HASHES, RANGE_LIMIT
 from .jsondata import JsonDataError, decode
-
-# Not documented for $range; AWS documents this bound for States.ArrayRange, its JSONPath twin.
-_RANGE_LIMIT: Final = 1_000
-_HASHES: Final = {
-    "MD5": "md5",
-    "SHA-1": "sha1",
-    "SHA-256": "sha256",
-    "SHA-384": "sha384",
-    "SHA-512": "sha512",
-}
 
 current_rng: Final[ContextVar[random.Random]] = ContextVar("orchestra_jsonata_rng")
 """The generator ``$random`` and ``$uuid`` use; set for the length of one evaluation."""
@@ -77,8 +68,9 @@ def range_(start: float | None, end: float | None, step: float | None) -> Any:
     if stride == 0:
         raise FunctionError("The step argument of $range must not be zero")
     count = max(0, (last - first) // stride + 1)
-    if count > _RANGE_LIMIT:
-        raise FunctionError(f"$range cannot generate more than {_RANGE_LIMIT} values")
+    # Not documented for $range: the bound AWS documents for States.ArrayRange, its twin.
+    if count > RANGE_LIMIT:
+        raise FunctionError(f"$range cannot generate more than {RANGE_LIMIT} values")
     if count == 0:
         return None
     if count == 1:
@@ -90,10 +82,10 @@ def hash_(data: str | None, algorithm: str | None) -> str | None:
     """``$hash(data, algorithm)``: the hex digest of the UTF-8 bytes of ``data``."""
     if data is None or algorithm is None:
         return None
-    name = _HASHES.get(algorithm)
+    name = HASHES.get(algorithm)
     if name is None:
         raise FunctionError(
-            f"Unsupported hash algorithm {json.dumps(algorithm)}; use one of {', '.join(_HASHES)}"
+            f"Unsupported hash algorithm {json.dumps(algorithm)}; use one of {', '.join(HASHES)}"
         )
     return hashlib.new(name, data.encode("utf-8", "surrogatepass")).hexdigest()
 

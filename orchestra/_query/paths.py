@@ -19,6 +19,7 @@ A path starts at one of three roots: ``$`` (the state's input), ``$$`` (the cont
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -45,6 +46,11 @@ one, and each node it returns one more. ``$..name`` over a 256 KB input takes ab
 node of the input; a union of repeated indices or a filter that scans deep inside every element
 can take steps without end, and fails with ``States.Runtime`` instead."""
 
+MEMO_SIZE: Final = 4096
+"""How many compiled texts each compile function keeps for reuse (paths, intrinsic calls,
+JSONata expressions). A machine with more distinct texts compiles some of them twice; a
+compiled filter path takes some 7 KB, a definite one under 1 KB."""
+
 _FILTER_OPERATORS: Final = frozenset([None, "!", "==", "!=", "<", "<=", ">", ">="])
 _STEPS: ContextVar[list[int]] = ContextVar("orchestra_path_steps")
 
@@ -57,7 +63,6 @@ class PathNotFound(LookupError):
     """A definite path did not resolve; ``message`` is Jayway's wording of why."""
 
     def __init__(self, path: str, message: str) -> None:
-        self.path = path
         self.message = message
         super().__init__(f"Invalid path '{path}' : {message}")
 
@@ -65,8 +70,7 @@ class PathNotFound(LookupError):
 class PathApplyError(LookupError):
     """A reference path could not be applied to write a value (ResultPath)."""
 
-    def __init__(self, path: str, message: str) -> None:
-        self.path = path
+    def __init__(self, message: str) -> None:
         self.message = message
         super().__init__(message)
 
@@ -97,7 +101,11 @@ def _parse_steps(text: str, start: int) -> tuple[Step, ...] | None:
                 return None
             single, double, index = match.groups()
             if index is not None:
-                steps.append(int(index))
+                try:
+                    steps.append(int(index))
+                except ValueError:
+                    # More digits than int() converts (sys.get_int_max_str_digits()).
+                    raise _syntax_error(text) from None
             elif single is not None:
                 # Like Jayway, only the quote itself is escaped; other backslashes are literal.
                 steps.append(single.replace("\\'", "'"))
@@ -279,6 +287,8 @@ def _jsonpath_ng_finder(text: str, expression: str) -> Callable[[Any], Any]:
 class Path:
     """A compiled JSONPath: ``get(input, context, variables)`` returns its value.
 
+    Immutable, so that one compiled path serves every machine that holds its text.
+
     Attributes:
         text: the path as written.
         root: ``"input"``, ``"context"`` or ``"variable"``.
@@ -288,28 +298,41 @@ class Path:
 
     __slots__ = ("_find", "definite", "root", "steps", "text", "variable")
 
+    text: str
+    root: Root
+    variable: str | None
+    definite: bool
+    steps: tuple[Step, ...]
+    _find: Callable[[Any], Any]
+
     def __init__(self, text: str) -> None:
         if not isinstance(text, str) or not text.startswith("$"):
-            raise PathSyntaxError(f"The value for the field must be a valid JSONPath: {text}")
-        self.text = text
-        self.variable: str | None = None
+            raise _syntax_error(text)
+        variable: str | None = None
+        root: Root = "input"
+        start = 1
         if text.startswith("$$"):
-            self.root: Root = "context"
-            start = 2
+            root, start = "context", 2
         elif (match := _VARIABLE_ROOT.match(text)) is not None:
-            self.root = "variable"
-            self.variable = match.group(1)
-            start = match.end()
-        else:
-            self.root = "input"
-            start = 1
+            root, start, variable = "variable", match.end(), match.group(1)
         steps = _parse_steps(text, start)
-        self.definite = steps is not None
-        self.steps: tuple[Step, ...] = steps or ()
-        if steps is not None:
-            self._find = _walk(steps, text)
-        else:
-            self._find = _jsonpath_ng_finder(text, "$" + text[start:])
+        find = (
+            _walk(steps, text)
+            if steps is not None
+            else _jsonpath_ng_finder(text, "$" + text[start:])
+        )
+        for name, value in (
+            ("text", text),
+            ("root", root),
+            ("variable", variable),
+            ("definite", steps is not None),
+            ("steps", steps or ()),
+            ("_find", find),
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
 
     def get(
         self, data: Any, context: Any = None, variables: Mapping[str, Any] | None = None
@@ -340,9 +363,19 @@ class Path:
 def compile_path(text: str) -> Path:
     """Compile a Path (InputPath, OutputPath, ItemsPath, a Choice ``Variable``, ``.$`` values).
 
+    A text is compiled once: validation and compilation, and every machine that holds the
+    same text, share the immutable result (within a bound of ``MEMO_SIZE`` texts).
+
     Raises:
         PathSyntaxError: the text is not a valid path.
     """
+    if not isinstance(text, str):
+        raise _syntax_error(text)
+    return _memo_path(text)
+
+
+@functools.lru_cache(maxsize=MEMO_SIZE)
+def _memo_path(text: str) -> Path:
     return Path(text)
 
 
@@ -352,7 +385,7 @@ def compile_reference_path(text: str) -> Path:
     Raises:
         PathSyntaxError: the text is not a valid reference path.
     """
-    path = Path(text)
+    path = compile_path(text)
     if not path.definite:
         raise PathSyntaxError(f"The value for the field must be a valid ReferencePath: {text}")
     return path
@@ -381,7 +414,6 @@ def _set(steps: tuple[Step, ...], position: int, node: Any, value: Any, text: st
             node = {}
         if type(node) is not dict:
             raise PathApplyError(
-                text,
                 f"Unable to apply ResultPath '{text}' to input: step '{step}' does not refer to an object",
             )
         copy = dict(node)
@@ -389,7 +421,7 @@ def _set(steps: tuple[Step, ...], position: int, node: Any, value: Any, text: st
         return copy
     if type(node) is not list or not -len(node) <= step < len(node):
         raise PathApplyError(
-            text, f"Unable to apply ResultPath '{text}' to input: index [{step}] is out of range"
+            f"Unable to apply ResultPath '{text}' to input: index [{step}] is out of range"
         )
     copy_list = list(node)
     copy_list[step] = value if last else _set(steps, position + 1, node[step], value, text)

@@ -25,10 +25,6 @@ Evaluator = Callable[[Any, Any, Mapping[str, Any] | None, random.Random], Any]
 class TemplateSyntaxError(ValueError):
     """A ``.$`` value is neither a valid path nor a valid intrinsic function."""
 
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
-
 
 def compile_template(template: Any) -> Evaluator:
     """Compile a payload template into ``evaluate(input, context, variables, rng)``.
@@ -68,7 +64,7 @@ def _compile_object(node: dict[str, Any]) -> Evaluator | None:
     parts: list[tuple[str, Evaluator | None, Any]] = []
     for key, value in node.items():
         if key.endswith(".$"):
-            parts.append((key[:-2], _compile_dynamic(key, value), None))
+            parts.append((key[:-2], compile_dynamic(key, value), None))
         else:
             parts.append((key, _compile(value), value))
     if all(part is None for _, part, _ in parts):
@@ -85,10 +81,14 @@ def _compile_object(node: dict[str, Any]) -> Evaluator | None:
     return evaluate
 
 
-def _compile_dynamic(key: str, value: Any) -> Evaluator:
+def compile_dynamic(key: str, value: Any) -> Evaluator:
+    """The evaluator of a path or intrinsic call given for the field ``key`` (a ``.$`` field).
+
+    Raises:
+        TemplateSyntaxError: ``value`` is not a valid path or intrinsic function.
+    """
     if not isinstance(value, str):
         raise TemplateSyntaxError(
-            key,
             f"The value for the field '{key}' must be a STRING that contains a JSONPath but was {type(value).__name__}",
         )
     if is_intrinsic(value):
@@ -107,7 +107,6 @@ def _compile_dynamic(key: str, value: Any) -> Evaluator:
         path = compile_path(value)
     except PathSyntaxError:
         raise TemplateSyntaxError(
-            key,
             f"The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call",
         ) from None
     return _path_reader(key, path)

@@ -205,13 +205,6 @@ def compile_number(value: Any, field: str, *, integer: bool = True) -> Callable[
     return read
 
 
-def jsonata_arguments(definition: Mapping[str, Any]) -> Callable[[Any, Visit], Any] | None:
-    """Arguments as the input of the state's work; absent, the work gets the state's input."""
-    if "Arguments" not in definition:
-        return None
-    return compile_value(definition["Arguments"], "Arguments").selector()
-
-
 def is_jsonata(definition: Mapping[str, Any]) -> bool:
     """Whether a compiled state's definition carries the JSONata query language."""
     return definition.get("QueryLanguage") == "JSONata"

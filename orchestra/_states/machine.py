@@ -7,15 +7,15 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from .._definition.load import load_definition, load_definition_file
+from .._definition.validate import MachineType
 from ..errors import DefinitionError, Diagnostic
 from .compile import compile_definition
 from .program import Program
 from .task import TaskState
 
-MachineType = Literal["STANDARD", "EXPRESS"]
 _NAME: Final = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 

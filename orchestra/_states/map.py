@@ -12,11 +12,10 @@ from dataclasses import replace
 from typing import Any, Final
 
 from .. import errors
-from .._query.failures import QueryFailure, to_json
+from .._query.failures import QueryFailure, quoted, to_json
 from .._query.growth import UNKNOWN, Growth
 from .._query.jsonata import expression_body, is_expression
 from .._query.jsondata import Size, depth_of, measure
-from .._query.paths import PathNotFound, compile_path
 from .._query.templates import template_growth
 from .._store.events import (
     MapIterationAborted,
@@ -32,10 +31,10 @@ from .._store.events import (
 )
 from .._store.history import History
 from .base import Outcome, Recovering
-from .dataflow import compile_payload, compile_selector, error_output
+from .dataflow import compile_number_field, compile_payload, compile_selector, error_output
 from .fanout import fan_out
 from .guards import StateFailed, checked
-from .jsonata_flow import JsonataValue, compile_number, compile_value
+from .jsonata_flow import JsonataValue, compile_value
 from .program import Program, run_program
 from .run import Run, Visit
 
@@ -367,39 +366,20 @@ def _number_field(
     definition: Mapping[str, Any], field: str, kind: str
 ) -> Callable[[Any, Visit], Any] | None:
     """A number given literally, as a JSONata expression, or by ``{field}Path``."""
-    cast: Callable[[Any], Any] = int if kind == "integer" else float
-    if field in definition and is_expression(definition[field]):
-        read = compile_number(definition[field], field, integer=kind == "integer")
-        return lambda data, visit: cast(read(visit))
-    if field in definition:
-        value = cast(definition[field])
-        return lambda data, visit: value
-    path_field = f"{field}Path"
-    if path_field not in definition:
-        return None
-    return _path_number(definition[path_field], path_field, kind)
 
-
-def _path_number(text: str, field: str, kind: str) -> Callable[[Any, Visit], Any]:
-    path = compile_path(text)
-
-    def read(data: Any, visit: Visit) -> Any:
-        try:
-            value = path.get(data, visit.context, visit.variables)
-        except PathNotFound as exc:
-            raise visit.fail(QueryFailure(errors.RUNTIME, str(exc))) from None
+    def read_path(value: Any, text: str) -> int | float:
         number = _as_number(value, kind)
         if number is None:
-            shown = value if isinstance(value, str) else to_json(value)
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    f'The {field} field refers to value "{shown}" which is not a valid {kind}: {text}',
-                )
+            raise QueryFailure(
+                errors.RUNTIME,
+                f'The {field}Path field refers to value "{quoted(value)}" which is not a valid {kind}: {text}',
             )
         return number
 
-    return read
+    integer = kind == "integer"
+    return compile_number_field(
+        definition, field, int if integer else float, read_path, integer=integer
+    )
 
 
 def _as_number(value: Any, kind: str) -> int | float | None:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Final
 
 from .. import errors
 from .._definition.resources import Target, lambda_function_arn, target_of
 from .._query.failures import QueryFailure
-from .._query.jsonata import is_expression
 from .._query.jsondata import JsonDataError, Size, decode, encode, load
-from .._query.paths import PathNotFound, compile_path
 from .._store.task_events import TaskEvents
 from .base import Arguments, Outcome, Recovering
+from .dataflow import compile_number_field
 from .guards import StateFailed, too_large
-from .jsonata_flow import compile_number
 from .run import Run, TaskCall, Visit
 
 # What lambda:invoke's response envelope adds around a payload (headers, request ids).
@@ -222,29 +221,15 @@ def _compile_seconds(
     definition: Mapping[str, Any], field: str
 ) -> Callable[[Any, Visit], float] | None:
     """TimeoutSeconds(Path) / HeartbeatSeconds(Path)."""
-    if field in definition and is_expression(definition[field]):
-        evaluate = compile_number(definition[field], field)
-        return lambda data, visit: float(evaluate(visit))
-    if field in definition:
-        seconds = float(definition[field])
-        return lambda data, visit: seconds
-    path_field = f"{field}Path"
-    if path_field not in definition:
-        return None
-    path = compile_path(definition[path_field])
+    return compile_number_field(
+        definition, field, float, partial(_positive_integer, f"{field}Path")
+    )
 
-    def read(data: Any, visit: Visit) -> float:
-        try:
-            value = path.get(data, visit.context, visit.variables)
-        except PathNotFound as exc:
-            raise visit.fail(QueryFailure(errors.RUNTIME, str(exc))) from None
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    f'The {path_field} field refers to value "{value}" which is not a valid positive integer: {path.text}',
-                )
-            )
-        return float(value)
 
-    return read
+def _positive_integer(field: str, value: Any, text: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise QueryFailure(
+            errors.RUNTIME,
+            f'The {field} field refers to value "{value}" which is not a valid positive integer: {text}',
+        )
+    return value

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .. import errors
-from .._query.failures import QueryFailure, to_json
+from .._query.failures import to_json
 from .._query.growth import Affine
-from .._query.intrinsics import IntrinsicError, compile_intrinsic, is_intrinsic
 from .._query.jsonata import is_expression
-from .._query.paths import PathNotFound, compile_path
 from .base import State
+from .dataflow import compile_dynamic_field
 from .guards import StateFailed
 from .jsonata_flow import compile_value, is_jsonata
 from .run import Outcome, Visit
@@ -38,33 +36,9 @@ def _compile_text(definition: Mapping[str, Any], field: str) -> Callable[[Any, V
     if is_jsonata(definition) and is_expression(constant):
         evaluate = compile_value(constant, field)
         return lambda data, visit: evaluate(visit)
-    path_field = f"{field}Path"
-    text = definition.get(path_field)
-    if text is None:
+    read = compile_dynamic_field(definition, f"{field}Path")
+    if read is None:
         return lambda data, visit: constant
-    if is_intrinsic(text):
-        intrinsic = compile_intrinsic(text)
-
-        def call(data: Any, visit: Visit) -> Any:
-            try:
-                return intrinsic.evaluate(data, visit.context, visit.variables, visit.run.rng)
-            except IntrinsicError as exc:
-                raise visit.fail(QueryFailure(exc.error, exc.cause)) from None
-
-        return call
-    path = compile_path(text)
-
-    def read(data: Any, visit: Visit) -> Any:
-        try:
-            return path.get(data, visit.context, visit.variables)
-        except PathNotFound:
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    f"The JSONPath '{text}' specified for the field '{path_field}' could not be found in the input '{to_json(data)}'",
-                )
-            ) from None
-
     return read
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from .. import errors
-from .._query.failures import QueryFailure, to_json
-from .._query.paths import PathNotFound, compile_path
+from .._query.failures import QueryFailure, quoted
+from .._query.jsonata import is_expression
+from .._query.timestamps import parse_timestamp
 from .base import State
-from .jsonata_flow import compile_number, compile_value, is_jsonata
+from .dataflow import compile_number_field, compile_path_value
+from .jsonata_flow import compile_value
 from .run import Outcome, Visit
 
 # AWS refuses a delay that does not fit a signed 32-bit number of seconds.
@@ -19,25 +20,8 @@ MAX_DELAY_SECONDS: Final = 2**31 - 1
 # SecondsPath is read as a Java long: a larger integer does not parse at all.
 _LONG_MIN: Final = -(2**63)
 _LONG_MAX: Final = 2**63 - 1
-_TIMESTAMP: Final = re.compile(
-    r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})", re.IGNORECASE
-)
-
-
-def parse_timestamp(text: Any) -> datetime | None:
-    """An ISO-8601 extended offset date-time as AWS accepts it, or None."""
-    if not isinstance(text, str):
-        return None
-    match = _TIMESTAMP.fullmatch(text)
-    if match is None:
-        return None
-    date, time, fraction, offset = match.groups()
-    micros = (fraction or "").ljust(6, "0")[:6]
-    zone = "+00:00" if offset.upper() == "Z" else offset
-    try:
-        return datetime.fromisoformat(f"{date}T{time}.{micros}{zone}")
-    except ValueError:
-        return None
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 
 class WaitState(State):
@@ -51,104 +35,74 @@ class WaitState(State):
 
     @staticmethod
     def _compile_delay(definition: Mapping[str, Any]) -> Callable[[Any, Visit], float]:
-        if is_jsonata(definition):
-            if "Seconds" in definition:
-                seconds = compile_number(definition["Seconds"], "Seconds")
-                return lambda data, visit: float(seconds(visit))
-            if "Timestamp" in definition:
-                return _timestamp_from_expression(definition["Timestamp"])
-        if "Seconds" in definition:
-            seconds = definition["Seconds"]
-            return lambda data, visit: float(seconds)
-        if "Timestamp" in definition:
-            moment = parse_timestamp(definition["Timestamp"])
-            assert moment is not None, "validated at definition time"
-            return lambda data, visit: (moment - visit.run.clock.now()).total_seconds()
-        if "SecondsPath" in definition:
-            return _seconds_from_path(definition["SecondsPath"])
+        seconds = compile_number_field(
+            definition,
+            "Seconds",
+            float,
+            _seconds_at_path,
+            missing="The SecondsPath parameter does not reference an input value: {text}",
+        )
+        if seconds is not None:
+            return seconds
+        timestamp = definition.get("Timestamp")
+        if is_expression(timestamp):
+            return _timestamp_from_expression(timestamp)
+        if timestamp is not None:
+            instant = parse_timestamp(timestamp, rfc3339=True)
+            assert instant is not None, "validated at definition time"
+            return lambda data, visit: _seconds_until(instant, visit)
         return _timestamp_from_path(definition["TimestampPath"])
 
     async def run(self, data: Any, visit: Visit) -> Outcome:
         """Wait, then pass the (filtered) input on."""
         if self.jsonata:
-            delay = self._delay(data, visit)
-            if delay > MAX_DELAY_SECONDS:
-                raise visit.fail(QueryFailure(errors.RUNTIME, "Wait state delay is too long."))
-            if delay > 0:
-                await visit.run.clock.sleep(delay)
+            await self._wait(data, visit)
             return self.finish(visit), self.next
         effective = data if self.input_path is None else self.input_path(data, visit)
-        delay = self._delay(effective, visit)
-        if delay > MAX_DELAY_SECONDS:
-            raise visit.fail(QueryFailure(errors.RUNTIME, "Wait state delay is too long."))
-        if delay > 0:
-            await visit.run.clock.sleep(delay)
+        await self._wait(effective, visit)
         self.assign_from(effective, visit)
         output = effective if self.output_path is None else self.output_path(effective, visit)
         return output, self.next
 
+    async def _wait(self, data: Any, visit: Visit) -> None:
+        delay = self._delay(data, visit)
+        if delay > MAX_DELAY_SECONDS:
+            raise visit.fail(QueryFailure(errors.RUNTIME, "Wait state delay is too long."))
+        if delay > 0:
+            await visit.run.clock.sleep(delay)
 
-def _seconds_from_path(text: str) -> Callable[[Any, Visit], float]:
-    path = compile_path(text)
 
-    def delay(data: Any, visit: Visit) -> float:
-        try:
-            value = path.get(data, visit.context, visit.variables)
-        except PathNotFound:
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    f"The SecondsPath parameter does not reference an input value: {text}",
-                )
-            ) from None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not _LONG_MIN <= value <= _LONG_MAX
-        ):
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    f"The SecondsPath parameter cannot be parsed as a long value: {text} == {_show(value)}",
-                )
-            )
-        if value < 0:
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    f"The SecondsPath parameter references a negative value: {text} == {value}",
-                )
-            )
-        return float(value)
-
-    return delay
+def _seconds_at_path(value: Any, text: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not _LONG_MIN <= value <= _LONG_MAX:
+        raise QueryFailure(
+            errors.RUNTIME,
+            f"The SecondsPath parameter cannot be parsed as a long value: {text} == {quoted(value)}",
+        )
+    if value < 0:
+        raise QueryFailure(
+            errors.RUNTIME,
+            f"The SecondsPath parameter references a negative value: {text} == {value}",
+        )
+    return value
 
 
 def _timestamp_from_path(text: str) -> Callable[[Any, Visit], float]:
-    path = compile_path(text)
-
-    def delay(data: Any, visit: Visit) -> float:
-        try:
-            value = path.get(data, visit.context, visit.variables)
-        except PathNotFound:
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    f"The TimestampPath parameter does not reference an input value: {text}",
-                )
-            ) from None
-        moment = parse_timestamp(value)
-        if moment is None:
-            raise visit.fail(
-                QueryFailure(
-                    errors.RUNTIME,
-                    "The TimestampPath parameter does not reference a valid ISO-8601 extended "
-                    f"offset date-time format string: {text} == {_show(value)}",
-                )
+    def instant(value: Any) -> int:
+        found = parse_timestamp(value) if isinstance(value, str) else None
+        if found is None:
+            raise QueryFailure(
+                errors.RUNTIME,
+                "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                f"offset date-time format string: {text} == {quoted(value)}",
             )
-        return (moment - visit.run.clock.now()).total_seconds()
+        return found
 
-    return delay
+    read = compile_path_value(
+        text,
+        instant,
+        missing="The TimestampPath parameter does not reference an input value: {text}",
+    )
+    return lambda data, visit: _seconds_until(read(data, visit), visit)
 
 
 def _timestamp_from_expression(value: Any) -> Callable[[Any, Visit], float]:
@@ -156,19 +110,21 @@ def _timestamp_from_expression(value: Any) -> Callable[[Any, Visit], float]:
 
     def delay(data: Any, visit: Visit) -> float:
         text = evaluate(visit)
-        moment = parse_timestamp(text)
-        if moment is None:
+        instant = parse_timestamp(text) if isinstance(text, str) else None
+        if instant is None:
             raise visit.fail(
                 QueryFailure(
                     errors.QUERY_EVALUATION_ERROR,
                     "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
-                    f"date-time format string: {_show(text)}",
+                    f"date-time format string: {quoted(text)}",
                 )
             )
-        return (moment - visit.run.clock.now()).total_seconds()
+        return _seconds_until(instant, visit)
 
     return delay
 
 
-def _show(value: Any) -> str:
-    return value if isinstance(value, str) else to_json(value)
+def _seconds_until(instant: int, visit: Visit) -> float:
+    """Seconds from the clock's now to ``instant`` (in nanoseconds), to the clock's microsecond."""
+    now = (visit.run.clock.now() - _EPOCH) // _MICROSECOND
+    return (instant // 1000 - now) / 1_000_000

@@ -10,13 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestra._query.choice import (
-    OPERATORS,
-    ChoiceRuntimeError,
-    Predicate,
-    compile_rule,
-    parse_timestamp,
-)
+from orchestra._query.choice import ChoiceRuntimeError, Predicate, compile_rule
+from orchestra._query.choice_operators import OPERATORS
+from orchestra._query.timestamps import parse_timestamp
 from orchestra.errors import Diagnostic
 
 POINTER = "/States/Check/Choices/0"

@@ -134,6 +134,33 @@ def test_pointer_tokens_are_escaped() -> None:
     )
 
 
+def test_an_index_too_long_to_convert_is_an_invalid_path() -> None:
+    """An array index of more digits than Python converts is refused, not a crash."""
+    index = "1" * 5000
+    definition = machine(("P", {"Type": "Pass", "InputPath": f"$[{index}]", "End": True}))
+    assert rejected(definition) == schema(
+        "/States/P/InputPath", "The value for the field 'InputPath' must be a valid JSONPath"
+    )
+
+
+def test_an_intrinsic_number_too_long_to_convert_is_invalid() -> None:
+    """An integer argument of more digits than Python converts is refused, not a crash."""
+    call = f"States.MathAdd({'1' * 5000}, 1)"
+    definition = machine(("P", {"Type": "Pass", "Parameters": {"n.$": call}, "End": True}))
+    assert rejected(definition) == schema(
+        "/States/P/Parameters",
+        "The value for the field 'n.$' must be a valid JSONPath or a valid intrinsic function call",
+    )
+
+
+def test_delimiters_alone_are_no_expression() -> None:
+    """``{%}`` holds no expression: a number field refuses it as text, as the compiler reads it."""
+    definition = machine(("T", task(TimeoutSeconds="{%}")), QueryLanguage="JSONata")
+    assert rejected(definition) == schema(
+        "/States/T/TimeoutSeconds", "Expected value of type [INTEGER]"
+    )
+
+
 def test_duplicate_state_names_across_scopes() -> None:
     """State names are unique across the whole machine, branches included."""
     branch = {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}
