@@ -74,11 +74,12 @@ class MapState(Recovering):
         selector_field = "ItemSelector" if "ItemSelector" in definition else "Parameters"
         self._items_bound: Callable[[int], int] | None = None
         self._selector_value: JsonataValue | None = None
+        self.items_path: Callable[[Any, Visit], Any] | None = None
         if self.jsonata:
-            self.items_path = _jsonata_items(definition)
-            self._items_bound = (
-                compile_value(definition["Items"], "Items").bound if "Items" in definition else None
-            )
+            if "Items" in definition:
+                items = compile_value(definition["Items"], "Items")
+                self.items_path = _jsonata_items(definition["Items"], items)
+                self._items_bound = items.bound
             self._selector_value = _jsonata_selector(definition)
             self.item_selector = (
                 None if self._selector_value is None else self._selector_value.selector()
@@ -319,12 +320,9 @@ def _child_run(parent: Run, state_name: str, index: int) -> Run:
     )
 
 
-def _jsonata_items(definition: Mapping[str, Any]) -> Callable[[Any, Visit], Any] | None:
-    """JSONata ``Items``: an array, or an expression that must yield one."""
-    if "Items" not in definition:
-        return None
-    value = definition["Items"]
-    evaluate = compile_value(value, "Items")
+def _jsonata_items(value: Any, evaluate: JsonataValue) -> Callable[[Any, Visit], Any]:
+    """JSONata ``Items`` (``value``, compiled as ``evaluate``): an array, or an expression that
+    must yield one."""
     body = expression_body(value) if is_expression(value) else None
 
     def items(data: Any, visit: Visit) -> Any:
