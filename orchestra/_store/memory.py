@@ -93,7 +93,10 @@ class MemoryStore:
         """Note that an execution closed; the oldest closed ones leave past the limits."""
         if record.stop_date is not None and record.arn in self._records:
             self._closed[record.arn] = record.stop_date
-        self._expire()
+            # It closed just now: its close is the clock reading the ages are measured by.
+            self._expire(record.stop_date)
+        else:
+            self._expire()
 
     def get(self, arn: str) -> ExecutionRecord | None:
         """The execution with this ARN, or None (also once it has aged out)."""
@@ -164,7 +167,7 @@ class MemoryStore:
         self._machine_of.pop(arn, None)
         self._closed.pop(arn, None)
 
-    def _expire(self) -> None:
+    def _expire(self, now: datetime | None = None) -> None:
         closed = self._closed
         if not closed:
             return
@@ -172,7 +175,7 @@ class MemoryStore:
             self._forget(next(iter(closed)))
         if not closed:
             return
-        horizon = self._now() - self.retention
+        horizon = (self._now() if now is None else now) - self.retention
         while closed:
             oldest = next(iter(closed))
             if closed[oldest] > horizon:
