@@ -373,16 +373,29 @@ class Runner:
         return self._handle(record)
 
     def _handle(self, record: ExecutionRecord) -> Execution:
-        """A handle on a stored execution: the one a caller holds, or a new one."""
-        found = self._handles.get(record.arn)
-        if found is not None and found.record is record:
-            return found
-        machine = self.store.machine_of(record.arn)
-        assert machine is not None, "a stored execution's machine is stored with it"
-        parent = None if record.parent_arn is None else self._find(record.parent_arn)
-        handle = Execution(record, machine, parent)
-        self._handles[record.arn] = handle
-        return handle
+        """A handle on a stored execution: the one a caller holds, or a new one.
+
+        A new handle needs its parent's, which may need its own: the family is walked up
+        to the first ancestor that has a handle (or has none), then built down, so a
+        family thousands deep needs no recursion.
+        """
+        missing: list[ExecutionRecord] = []
+        above: Execution | None = None
+        current: ExecutionRecord | None = record
+        while current is not None:
+            found = self._running.get(current.arn) or self._handles.get(current.arn)
+            if found is not None and found.record is current:
+                above = found
+                break
+            missing.append(current)
+            current = None if current.parent_arn is None else self.store.get(current.parent_arn)
+        for kept in reversed(missing):
+            machine = self.store.machine_of(kept.arn)
+            assert machine is not None, "a stored execution's machine is stored with it"
+            above = Execution(kept, machine, above)
+            self._handles[kept.arn] = above
+        assert above is not None
+        return above
 
     def _find(self, arn: str) -> Execution | None:
         """The handle on a stored execution, or None."""

@@ -185,3 +185,45 @@ async def test_retention_options_are_checked(options: dict[str, Any]) -> None:
     """A retention limit that is not a positive number is refused at once."""
     with pytest.raises(InvalidArgument):
         Engine(**options)
+
+
+async def test_a_deep_family_is_described_anew_without_recursion() -> None:
+    """A child 1,100 generations down, described after every handle was dropped, still
+    knows its root."""
+    deep = 1_100
+    nested = StateMachine.from_definition(
+        {
+            "StartAt": "Deeper",
+            "States": {
+                "Deeper": {
+                    "Type": "Choice",
+                    "Choices": [{"Variable": "$.depth", "NumericLessThan": deep, "Next": "Child"}],
+                    "Default": "Bottom",
+                },
+                "Child": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                    "Parameters": {
+                        "StateMachineArn": "nested",
+                        "Input": {
+                            "depth.$": "States.MathAdd($.depth, 1)",
+                            "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
+                        },
+                    },
+                    "ResultSelector": {"Status.$": "$.Status"},
+                    "End": True,
+                },
+                "Bottom": {"Type": "Succeed"},
+            },
+        },
+        name="nested",
+    )
+    async with Engine(
+        clock=VirtualClock(), machines=[nested], max_closed_executions=2_000
+    ) as engine:
+        root = await engine.start_execution(nested, {"depth": 1}, name="root")
+        await root.result()
+        del root
+        gc.collect()
+        (bottom,) = [e for e in engine.list_executions("nested") if e.input["depth"] == deep]
+        assert bottom.root.name == "root"
