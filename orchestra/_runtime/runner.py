@@ -8,7 +8,6 @@ the end to wait for) stays in its :class:`Execution` handle.
 
 from __future__ import annotations
 
-import random
 import re
 import sys
 import uuid
@@ -97,7 +96,6 @@ class Runner:
         # handle kept alive for an execution nobody looks at.
         self._handles: weakref.WeakValueDictionary[str, Execution] = weakref.WeakValueDictionary()
         self._seen_machines: set[int] = set()
-        self._seed = random.SystemRandom()
 
     @property
     def clock(self) -> Clock:
@@ -204,7 +202,6 @@ class Runner:
         run = Run(
             history=history,
             clock=self._clock,
-            rng=random.Random(self._seed.getrandbits(64)),
             tasks=self.tasks,
             settings=settings,
             observer=_OBSERVER,

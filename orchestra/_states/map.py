@@ -313,8 +313,10 @@ class MapState(Recovering):
 
 def _child_run(parent: Run, state_name: str, index: int) -> Run:
     """A distributed Map iteration's own run: its own history, the parent's everything else."""
+    # The iterations draw from the parent's random source, as every state of a run does.
     return replace(
         parent,
+        random_source=parent.rng,
         history=History(limit=parent.history.limit),
         execution_name=f"{parent.execution_name}/{state_name}/{index}",
     )

@@ -26,6 +26,8 @@ from .._store.events import EvaluationFailed, iso_timestamp
 from .._store.history import History
 from ..errors import QUERY_EVALUATION_ERROR
 
+_SEEDS = random.SystemRandom()
+
 Outcome = tuple[Any, str | None]
 """What a state's run returns: its output, and the next state's name (None at the end)."""
 
@@ -179,7 +181,6 @@ class Run:
 
     history: History
     clock: Clock
-    rng: random.Random
     tasks: TaskPort
     settings: Settings
     observer: Observer
@@ -190,6 +191,17 @@ class Run:
     root_execution_name: str
     # Set only while an SDK records spans or state durations: the per-state path checks it.
     tracing: Tracing | None = None
+    # Made on first use (most runs draw no random number): see ``rng``.
+    random_source: random.Random | None = None
+
+    @property
+    def rng(self) -> random.Random:
+        """The run's own random source (retry jitter, UUIDs, ``States.MathRandom``), seeded
+        from the system's so that runs do not repeat each other."""
+        source = self.random_source
+        if source is None:
+            source = self.random_source = random.Random(_SEEDS.getrandbits(64))
+        return source
 
     def context(self, visit: Visit) -> dict[str, Any]:
         """The context object ``$$`` as seen from a state visit."""
