@@ -12,6 +12,7 @@ from collections import ChainMap
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Final, cast
 
 from anyio import get_cancelled_exc_class
@@ -28,6 +29,7 @@ from .run import Run, Visit
 # The time slice (see TimeSlice) is looked at every few transitions only; a slow state (a
 # JSONata expression near its time limit) is bounded by its own limit.
 _CLOCK_EVERY: Final = 8
+_NO_VARIABLES: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +121,10 @@ async def run_program(
     Raises:
         StateFailed: a state failed and nothing caught it.
     """
-    # Variables assigned here live in this scope only; nothing leaks out of a branch.
-    local: dict[str, Any] = {}
-    variables: Mapping[str, Any] = (
-        local if outer is None else ChainMap(local, cast("MutableMapping[str, Any]", outer))
-    )
+    # Variables assigned here live in this scope only; nothing leaks out of a branch. The
+    # scope is made at the first assignment: most branches and iterations assign nothing.
+    local: dict[str, Any] | None = None
+    variables: Mapping[str, Any] = _NO_VARIABLES if outer is None else outer
     states = program.states
     state = states[program.start_at]
     history = run.history
@@ -134,9 +135,9 @@ async def run_program(
     data_size, data_depth = size
     data_inner = data_size
     max_depth = MAX_DEPTH
-    # The slice is first looked at after a few transitions: most branches and iterations
-    # are over before that, and pay nothing for it.
-    slice_ = TimeSlice()
+    # The slice starts after a few transitions and is looked at every few more: most
+    # branches and iterations are over before it starts, and pay nothing for it.
+    slice_: TimeSlice | None = None
     countdown = _CLOCK_EVERY
     entered_time = now() if entered is None else entered
     while True:
@@ -180,6 +181,13 @@ async def run_program(
             run.observer.state_failed(run, state, unforeseen)
             raise unforeseen from None
         if assigned is not None:
+            if local is None:
+                local = {}
+                variables = (
+                    local
+                    if outer is None
+                    else ChainMap(local, cast("MutableMapping[str, Any]", outer))
+                )
             local.update(assigned)
         # The next state is entered the moment this one is left: one clock reading for both.
         entered_time = now()
@@ -194,7 +202,9 @@ async def run_program(
         countdown -= 1
         if not countdown:
             countdown = _CLOCK_EVERY
-            if slice_.due():
+            if slice_ is None:
+                slice_ = TimeSlice()
+            elif slice_.due():
                 await checkpoint()
 
 
