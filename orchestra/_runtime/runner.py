@@ -361,9 +361,6 @@ class Runner:
             raise InvalidArgument(
                 f"an execution or its ARN is needed, not {type(execution).__name__}"
             )
-        found = self._handles.get(arn)
-        if found is not None and (not found.done or self.store.get(arn) is found.record):
-            return found
         record = self.store.get(arn)
         if record is None:
             raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
@@ -395,10 +392,7 @@ class Runner:
         return above
 
     def _find(self, arn: str) -> Execution | None:
-        """The handle on a stored execution, or None."""
-        running = self._running.get(arn)
-        if running is not None:
-            return running
+        """The handle on a stored execution (running ones are stored too), or None."""
         record = self.store.get(arn)
         return None if record is None else self._handle(record)
 
