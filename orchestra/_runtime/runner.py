@@ -271,17 +271,14 @@ class Runner:
                 output, ended, timed_out = await self._program(execution, run, input_size)
                 if timed_out:
                     history.add(ExecutionTimedOut(clock.now(), errors.TIMEOUT, None))
-                    history.commit()
                     self._close(
                         execution, ExecutionStatus.TIMED_OUT, clock.now(), error=errors.TIMEOUT
                     )
                     return
                 history.add(ExecutionSucceeded(ended, output))
-                history.commit()
                 self._close(execution, ExecutionStatus.SUCCEEDED, ended, output=output)
             except StateFailed as failure:
                 history.add(ExecutionFailed(clock.now(), failure.error, failure.cause))
-                history.commit()
                 self._close(
                     execution,
                     ExecutionStatus.FAILED,
@@ -293,7 +290,6 @@ class Runner:
                 # Stopped (the scope swallows this) or the engine is closing (it does not).
                 error, cause = execution._stop_reason or (None, None)
                 history.add(ExecutionAborted(clock.now(), error, cause))
-                history.commit()
                 self._close(
                     execution, ExecutionStatus.ABORTED, clock.now(), error=error, cause=cause
                 )
