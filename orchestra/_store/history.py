@@ -85,7 +85,7 @@ class History:
             return event_id - 1
         self.last_id = event_id
         self._append(event)
-        if event.closes and self.batched:
+        if self.batched and event.closes:
             # The execution's last event ends its last transition: nothing follows to commit it.
             self._log.commit()
         return event_id
